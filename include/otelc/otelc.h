@@ -1,0 +1,16 @@
+/*
+ * otelc/otelc.h - OpenTelemetry for C: include this one header.
+ */
+#ifndef OTELC_OTELC_H
+#define OTELC_OTELC_H
+
+#include "otelc/common.h"
+#include "otelc/context.h"
+#include "otelc/exporters.h"
+#include "otelc/resource.h"
+#include "otelc/sampler.h"
+#include "otelc/span_processor.h"
+#include "otelc/trace.h"
+#include "otelc/version.h"
+
+#endif /* OTELC_OTELC_H */

@@ -1,0 +1,48 @@
+/* Allocation wrappers with a failure-injection hook for tests. */
+#include "common/internal.h"
+
+/* Remaining successful allocations before failures start; negative means
+ * never fail. Relaxed atomics: only tests change it. */
+static _Atomic long fail_after = -1;
+
+void otelc__alloc_fail_after(long n) { atomic_store(&fail_after, n); }
+
+static bool should_fail(void) {
+  long n = atomic_load_explicit(&fail_after, memory_order_relaxed);
+  if (OTELC__LIKELY(n < 0))
+    return false;
+  while (n > 0) {
+    if (atomic_compare_exchange_weak(&fail_after, &n, n - 1))
+      return false;
+    if (n < 0)
+      return false;
+  }
+  return true;
+}
+
+void *otelc__malloc(size_t n) { return should_fail() ? NULL : malloc(n); }
+
+void *otelc__calloc(size_t count, size_t n) {
+  return should_fail() ? NULL : calloc(count, n);
+}
+
+void *otelc__realloc(void *p, size_t n) {
+  return should_fail() ? NULL : realloc(p, n);
+}
+
+void otelc__free(void *p) { free(p); }
+
+char *otelc__strndup(const char *s, size_t n) {
+  if (!s)
+    return NULL;
+  char *d = otelc__malloc(n + 1);
+  if (!d)
+    return NULL;
+  memcpy(d, s, n);
+  d[n] = '\0';
+  return d;
+}
+
+char *otelc__strdup(const char *s) {
+  return s ? otelc__strndup(s, strlen(s)) : NULL;
+}
