@@ -4,10 +4,15 @@
 /* Remaining successful allocations before failures start; negative means
  * never fail. Relaxed atomics: only tests change it. */
 static _Atomic long fail_after = -1;
+/* Allocation calls made, for tests that prove a path allocates nothing. */
+static _Atomic unsigned long calls;
+
+unsigned long otelc__alloc_calls(void) { return atomic_load(&calls); }
 
 void otelc__alloc_fail_after(long n) { atomic_store(&fail_after, n); }
 
 static bool should_fail(void) {
+  atomic_fetch_add_explicit(&calls, 1, memory_order_relaxed);
   long n = atomic_load_explicit(&fail_after, memory_order_relaxed);
   if (OTELC__LIKELY(n < 0))
     return false;

@@ -28,6 +28,8 @@ char *otelc__strndup(const char *s, size_t n);
 /* Test hook: after @p n more successful allocations, every allocation
  * fails until reset with a negative value. */
 void otelc__alloc_fail_after(long n);
+/* Test hook: allocation calls made so far (successful or not). */
+unsigned long otelc__alloc_calls(void);
 
 /* Diagnostics ----------------------------------------------------------- */
 

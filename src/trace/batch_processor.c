@@ -365,7 +365,7 @@ static void batch_stats(const otelc_span_processor *p,
 
 static void free_batch(batch *b) {
   otelc_span *s;
-  while ((s = dequeue(b)))
+  while (b->slots && (s = dequeue(b)))
     otelc__span_unref(s);
   otelc_span_exporter_free(b->exporter);
   pthread_mutex_destroy(&b->mu);
