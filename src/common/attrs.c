@@ -52,7 +52,7 @@ void *otelc__arena_alloc(otelc__arena *a, size_t n) {
 char *otelc__arena_strndup(otelc__arena *a, const char *s, size_t len) {
   if (len == SIZE_MAX)
     return NULL;
-  char *d = otelc__arena_alloc(a, len + 1);
+  char *d = otelc__arena_bytes(a, len + 1);
   if (!d)
     return NULL;
   if (len)
@@ -170,6 +170,17 @@ static otelc_status copy_value(otelc__arena *a, otelc_value *dst,
     dst->len = len;
     return OTELC_OK;
   }
+  default:
+    break;
+  }
+  /* Arrays and maps: each level of nesting adds one to the depth, and a
+   * value nested deeper than the limit becomes empty. */
+  if (depth > OTELC__MAX_VALUE_DEPTH) {
+    dst->type = OTELC_VALUE_EMPTY;
+    *truncated = true;
+    return OTELC_OK;
+  }
+  switch (src->type) {
   case OTELC_VALUE_STRING_ARRAY:
     return copy_array(a, dst, src, sizeof(char *), max_chars, truncated,
                       depth);
@@ -184,18 +195,13 @@ static otelc_status copy_value(otelc__arena *a, otelc_value *dst,
                       depth);
   case OTELC_VALUE_ARRAY:
   case OTELC_VALUE_MAP:
-    if (depth >= OTELC__MAX_VALUE_DEPTH) {
-      /* Too deep: the specification replaces it with an empty value. */
-      dst->type = OTELC_VALUE_EMPTY;
-      *truncated = true;
-      return OTELC_OK;
-    }
     return copy_array(a, dst, src,
                       src->type == OTELC_VALUE_ARRAY ? sizeof(otelc_value)
                                                      : sizeof(otelc_attr),
                       max_chars, truncated, depth);
+  default:
+    return OTELC_ERR_INVALID_ARG;
   }
-  return OTELC_ERR_INVALID_ARG;
 }
 
 otelc_status otelc__value_copy(otelc__arena *a, otelc_value *dst,
@@ -210,44 +216,123 @@ otelc_status otelc__value_copy(otelc__arena *a, otelc_value *dst,
 }
 
 void otelc__attr_list_init(otelc__attr_list *l, otelc_attr *inline_items,
-                           uint32_t inline_cap) {
+                           uint32_t *inline_hashes, uint32_t inline_cap) {
   l->items = inline_items;
+  l->hashes = inline_hashes;
   l->count = 0;
-  l->cap = inline_items ? inline_cap : 0;
+  l->cap = inline_items && inline_hashes ? inline_cap : 0;
   l->dropped = 0;
   l->heap = false;
 }
 
 void otelc__attr_list_free(otelc__attr_list *l) {
-  if (l->heap)
+  if (l->heap) {
     otelc__free(l->items);
+    otelc__free(l->hashes);
+  }
   l->items = NULL;
+  l->hashes = NULL;
   l->count = l->cap = 0;
   l->heap = false;
 }
 
-long otelc__attr_list_find(const otelc__attr_list *l, const char *key) {
-  for (uint32_t i = 0; i < l->count; i++) {
-    const char *k = l->items[i].key;
-    if (k == key || strcmp(k, key) == 0)
-      return (long)i;
+uint32_t otelc__key_hash(const char *key, size_t len) {
+  /* Length plus the first and last bytes, read with fixed-size loads:
+   * cheap, and different keys of one list rarely collide (a collision
+   * only costs a string compare). */
+  uint64_t a, b;
+  if (len >= 8) {
+    memcpy(&a, key, 8);
+    memcpy(&b, key + len - 8, 8);
+  } else if (len >= 4) {
+    uint32_t x, y;
+    memcpy(&x, key, 4);
+    memcpy(&y, key + len - 4, 4);
+    a = x;
+    b = y;
+  } else {
+    const unsigned char *k = (const unsigned char *)key;
+    a = len ? (uint64_t)k[0] | (uint64_t)k[len / 2] << 8 |
+                  (uint64_t)k[len - 1] << 16
+            : 0;
+    b = 0;
   }
+  uint64_t h = (a ^ (b * 0x9e3779b97f4a7c15ull) ^ len) * 0xff51afd7ed558ccdull;
+  return (uint32_t)(h >> 32);
+}
+
+static long find_hashed(const otelc__attr_list *l, const char *key,
+                        uint32_t h) {
+  for (uint32_t i = 0; i < l->count; i++)
+    if (l->hashes[i] == h &&
+        (l->items[i].key == key || strcmp(l->items[i].key, key) == 0))
+      return (long)i;
   return -1;
+}
+
+long otelc__attr_list_find(const otelc__attr_list *l, const char *key) {
+  return find_hashed(l, key, otelc__key_hash(key, strlen(key)));
 }
 
 static bool grow(otelc__attr_list *l) {
   uint32_t cap = l->cap ? l->cap * 2 : 8;
   otelc_attr *items = otelc__malloc(sizeof(otelc_attr) * cap);
-  if (!items)
+  uint32_t *hashes = otelc__malloc(sizeof(uint32_t) * cap);
+  if (!items || !hashes) {
+    otelc__free(items);
+    otelc__free(hashes);
     return false;
-  if (l->count)
+  }
+  if (l->count) {
     memcpy(items, l->items, sizeof(otelc_attr) * l->count);
-  if (l->heap)
+    memcpy(hashes, l->hashes, sizeof(uint32_t) * l->count);
+  }
+  if (l->heap) {
     otelc__free(l->items);
+    otelc__free(l->hashes);
+  }
   l->items = items;
+  l->hashes = hashes;
   l->cap = cap;
   l->heap = true;
   return true;
+}
+
+/* Scalars and unlimited strings without the general copy. Returns false
+ * when the general path is needed. */
+static inline bool copy_simple(otelc__arena *a, otelc_value *dst,
+                               const otelc_value *src, uint32_t max_chars,
+                               otelc_status *st) {
+  switch (src->type) {
+  case OTELC_VALUE_INT:
+  case OTELC_VALUE_DOUBLE:
+  case OTELC_VALUE_BOOL:
+    *dst = *src;
+    dst->len = 0;
+    *st = OTELC_OK;
+    return true;
+  case OTELC_VALUE_STRING: {
+    if (!src->u.str)
+      return false;
+    size_t len = src->len == OTELC_NTS ? strlen(src->u.str) : src->len;
+    if (len > max_chars)
+      return false; /* may need truncation */
+    char *d = otelc__arena_bytes(a, len + 1);
+    if (!d) {
+      *st = OTELC_ERR_NOMEM;
+      return true;
+    }
+    memcpy(d, src->u.str, len);
+    d[len] = '\0';
+    dst->type = OTELC_VALUE_STRING;
+    dst->len = len;
+    dst->u.str = d;
+    *st = OTELC_OK;
+    return true;
+  }
+  default:
+    return false;
+  }
 }
 
 otelc_status otelc__attr_list_set(otelc__attr_list *l, otelc__arena *a,
@@ -255,28 +340,32 @@ otelc_status otelc__attr_list_set(otelc__attr_list *l, otelc__arena *a,
                                   uint32_t max_chars) {
   if (!attr || !attr->key || !attr->key[0])
     return OTELC_ERR_INVALID_ARG;
-  long at = otelc__attr_list_find(l, attr->key);
+  size_t klen = strlen(attr->key);
+  uint32_t h = otelc__key_hash(attr->key, klen);
+  long at = find_hashed(l, attr->key, h);
   otelc_attr *slot;
   if (at >= 0) {
     slot = &l->items[at];
   } else {
-    if (l->count >= max_count) {
+    if (OTELC__UNLIKELY(l->count >= max_count)) {
       l->dropped++;
       return OTELC_ERR_LIMIT;
     }
-    if (l->count == l->cap && !grow(l))
+    if (OTELC__UNLIKELY(l->count == l->cap) && !grow(l))
       return OTELC_ERR_NOMEM;
     slot = &l->items[l->count];
-    size_t klen = strlen(attr->key);
-    char *k = otelc__arena_strndup(a, attr->key, klen);
+    char *k = otelc__arena_bytes(a, klen + 1);
     if (!k)
       return OTELC_ERR_NOMEM;
+    memcpy(k, attr->key, klen + 1);
     slot->key = k;
+    l->hashes[l->count] = h;
   }
-  bool truncated = false;
   otelc_value v;
-  otelc_status st = otelc__value_copy(a, &v, &attr->value, max_chars,
-                                      &truncated);
+  otelc_status st;
+  bool truncated = false;
+  if (!copy_simple(a, &v, &attr->value, max_chars, &st))
+    st = otelc__value_copy(a, &v, &attr->value, max_chars, &truncated);
   if (st != OTELC_OK)
     return st; /* a new key is not counted: l->count unchanged */
   slot->value = v;
@@ -297,9 +386,12 @@ otelc_status otelc__attrs_copy(otelc__arena *a, const otelc_attr *attrs,
   size_t cap = n < max_count ? n : max_count;
   otelc_attr *items = cap ? otelc__arena_alloc(a, sizeof(otelc_attr) * cap)
                           : NULL;
-  if (cap && !items)
+  uint32_t *hashes =
+      cap ? otelc__arena_alloc(a, sizeof(uint32_t) * cap) : NULL;
+  if (cap && (!items || !hashes))
     return OTELC_ERR_NOMEM;
-  otelc__attr_list l = {items, 0, (uint32_t)cap, 0, false};
+  otelc__attr_list l;
+  otelc__attr_list_init(&l, items, hashes, (uint32_t)cap);
   otelc_status worst = OTELC_OK;
   for (size_t i = 0; i < n; i++) {
     otelc_status st =

@@ -19,6 +19,16 @@ typedef struct otelc__arena {
 void otelc__arena_init(otelc__arena *a, void *buf, size_t cap);
 /* Memory for n bytes aligned to 8; NULL when out of memory. */
 void *otelc__arena_alloc(otelc__arena *a, size_t n);
+/* Memory for n bytes with no alignment (for strings). */
+static inline char *otelc__arena_bytes(otelc__arena *a, size_t n) {
+  if (OTELC__LIKELY(n <= a->left)) {
+    char *p = a->cur;
+    a->cur += n;
+    a->left -= n;
+    return p;
+  }
+  return otelc__arena_alloc(a, n);
+}
 /* Copy s[0..len) and add a NUL. */
 char *otelc__arena_strndup(otelc__arena *a, const char *s, size_t len);
 /* Free the heap chunks and restart at buf. */
@@ -40,14 +50,20 @@ otelc_status otelc__value_copy(otelc__arena *a, otelc_value *dst,
  * Up to @c inline_cap entries use @c inline_items; more move to the heap. */
 typedef struct otelc__attr_list {
   otelc_attr *items;
+  uint32_t *hashes; /* hash of each key, compared before the key itself */
   uint32_t count;
   uint32_t cap;
   uint32_t dropped;
-  bool heap; /* items was allocated with otelc__malloc */
+  bool heap; /* items and hashes were allocated with otelc__malloc */
 } otelc__attr_list;
 
+/* @p inline_hashes has room for @p inline_cap entries, like
+ * @p inline_items; both may be NULL (with inline_cap 0). */
 void otelc__attr_list_init(otelc__attr_list *l, otelc_attr *inline_items,
-                           uint32_t inline_cap);
+                           uint32_t *inline_hashes, uint32_t inline_cap);
+
+/* Hash of a key of @p len bytes, as stored in otelc__attr_list.hashes. */
+uint32_t otelc__key_hash(const char *key, size_t len);
 /* Frees heap items (not the arena). */
 void otelc__attr_list_free(otelc__attr_list *l);
 

@@ -1,4 +1,5 @@
 /* The per-thread stack of active contexts, and context values. */
+#include "common/tls.h"
 #include "trace/trace_internal.h"
 
 struct otelc_context {
@@ -17,13 +18,45 @@ typedef struct frame {
   uint32_t check;
 } frame;
 
-typedef struct stack {
+/* A thread's active contexts; allocated on its first activation and
+ * freed when it exits. */
+typedef struct otelc__ctx_stack {
   uint32_t depth;
   uint32_t serial;
   frame frames[STACK_MAX];
 } stack;
 
-static _Thread_local stack tls_stack;
+static void pop(stack *st);
+
+static void stack_exit(otelc__tls *t) {
+  stack *st = t->stack;
+  if (!st)
+    return;
+  while (st->depth) /* activations the thread never undid */
+    pop(st);
+  t->stack = NULL;
+  otelc__free(st);
+}
+
+static pthread_once_t stack_once = PTHREAD_ONCE_INIT;
+static void stack_init(void) { otelc__tls_on_exit(stack_exit); }
+
+/* The calling thread's stack, or NULL if it has none (nothing active). */
+static inline stack *get_stack(void) { return otelc__tls_data.stack; }
+
+static stack *make_stack(void) {
+  otelc__tls *t = &otelc__tls_data;
+  if (t->stack)
+    return t->stack;
+  pthread_once(&stack_once, stack_init);
+  stack *st = otelc__calloc(1, sizeof *st);
+  if (!st)
+    return NULL;
+  t->stack = st;
+  if (!t->registered)
+    otelc__tls_register(t);
+  return st;
+}
 
 static const otelc_context empty_ctx;
 
@@ -48,7 +81,9 @@ bool otelc__context_parent(const otelc_context *ctx, otelc_span **span,
 
 bool otelc__current_parent(otelc_span **span, otelc_span_context *sc,
                            otelc__tstate **ts) {
-  stack *st = &tls_stack;
+  stack *st = get_stack();
+  if (!st)
+    return false;
   for (uint32_t i = st->depth; i-- > 0;) {
     frame *f = &st->frames[i];
     if (f->span) {
@@ -175,8 +210,13 @@ const char *otelc_context_tracestate(const otelc_context *ctx) {
 }
 
 static otelc_scope push(otelc_span *span, otelc_context *ctx) {
-  stack *st = &tls_stack;
+  stack *st = get_stack();
   otelc_scope sc = {0, 0};
+  if (OTELC__UNLIKELY(!st) && !(st = make_stack())) {
+    otelc__warn("out of memory activating a context; it was not made "
+                "current");
+    return sc;
+  }
   if (OTELC__UNLIKELY(st->depth >= STACK_MAX)) {
     otelc__warn("more than %d nested activations on one thread; the "
                 "context was not made current",
@@ -203,12 +243,13 @@ otelc_scope otelc_context_attach(otelc_context *ctx) {
 }
 
 otelc_scope otelc_span_activate(otelc_span *span) {
-  if (!span)
-    span = &otelc__noop_span;
-  if (!otelc__span_is_noop(span))
-    otelc__span_ref(span);
+  /* The no-op span is transparent to every lookup, so activating it
+   * changes nothing: no frame, no allocation. */
+  if (!span || otelc__span_is_noop(span))
+    return (otelc_scope){0, 0};
+  otelc__span_ref(span);
   otelc_scope sc = push(span, NULL);
-  if (sc.check == 0 && !otelc__span_is_noop(span))
+  if (sc.check == 0)
     otelc__span_unref(span);
   return sc;
 }
@@ -225,10 +266,10 @@ static void pop(stack *st) {
 }
 
 otelc_status otelc_context_detach(otelc_scope scope) {
-  stack *st = &tls_stack;
+  stack *st = get_stack();
   if (scope.check == 0)
     return OTELC_OK; /* the activation failed; nothing to undo */
-  if (scope.depth == 0 || scope.depth > st->depth ||
+  if (!st || scope.depth == 0 || scope.depth > st->depth ||
       st->frames[scope.depth - 1].check != scope.check) {
     otelc__warn("detach of a context that is not active on this thread");
     return OTELC_ERR_STATE;

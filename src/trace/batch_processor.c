@@ -51,7 +51,11 @@ static inline uint64_t idx(const batch *b, uint64_t pos) {
   return b->mask ? (pos & b->mask) : (pos % b->cap);
 }
 
-static bool enqueue(batch *b, otelc_span *s, uint64_t *count) {
+/* Producers: any thread. Returns false when full; *pos receives the
+ * position taken. Touches only the tail and the slot, never the
+ * consumer's head, so producer and consumer do not share a cache line
+ * per span. */
+static inline bool enqueue(batch *b, otelc_span *s, uint64_t *taken) {
   uint64_t pos = atomic_load_explicit(&b->tail, memory_order_relaxed);
   for (;;) {
     slot *sl = &b->slots[idx(b, pos)];
@@ -63,8 +67,7 @@ static bool enqueue(batch *b, otelc_span *s, uint64_t *count) {
                                                 memory_order_relaxed)) {
         sl->span = s;
         atomic_store_explicit(&sl->seq, pos + 1, memory_order_release);
-        *count = pos + 1 -
-                 atomic_load_explicit(&b->head, memory_order_relaxed);
+        *taken = pos;
         return true;
       }
     } else if (dif < 0) {
@@ -75,26 +78,28 @@ static bool enqueue(batch *b, otelc_span *s, uint64_t *count) {
   }
 }
 
-static otelc_span *dequeue(batch *b) {
+/* The single consumer (the export thread, or a caller holding export_mu)
+ * takes up to @p max spans. head is published once per call. */
+static size_t dequeue_many(batch *b, otelc_span **out, size_t max) {
   uint64_t pos = atomic_load_explicit(&b->head, memory_order_relaxed);
-  for (;;) {
+  size_t n = 0;
+  while (n < max) {
     slot *sl = &b->slots[idx(b, pos)];
     uint64_t seq = atomic_load_explicit(&sl->seq, memory_order_acquire);
-    int64_t dif = (int64_t)(seq - (pos + 1));
-    if (dif == 0) {
-      if (atomic_compare_exchange_weak_explicit(&b->head, &pos, pos + 1,
-                                                memory_order_relaxed,
-                                                memory_order_relaxed)) {
-        otelc_span *s = sl->span;
-        atomic_store_explicit(&sl->seq, pos + b->cap, memory_order_release);
-        return s;
-      }
-    } else if (dif < 0) {
-      return NULL; /* empty (or a producer is mid-write) */
-    } else {
-      pos = atomic_load_explicit(&b->head, memory_order_relaxed);
-    }
+    if (seq != pos + 1)
+      break; /* empty, or a producer is still writing this slot */
+    out[n++] = sl->span;
+    atomic_store_explicit(&sl->seq, pos + b->cap, memory_order_release);
+    pos++;
   }
+  if (n)
+    atomic_store_explicit(&b->head, pos, memory_order_release);
+  return n;
+}
+
+static otelc_span *dequeue(batch *b) {
+  otelc_span *s = NULL;
+  return dequeue_many(b, &s, 1) ? s : NULL;
 }
 
 static uint64_t queued(batch *b) {
@@ -115,10 +120,7 @@ static uint32_t ms_until(uint64_t deadline) {
 /* Export up to one batch; returns how many spans were taken. The caller
  * holds export_mu (or is the export thread). */
 static size_t export_batch(batch *b, uint32_t timeout_ms) {
-  size_t n = 0;
-  otelc_span *s;
-  while (n < b->o.max_export_batch_size && (s = dequeue(b)))
-    b->buf[n++] = s;
+  size_t n = dequeue_many(b, b->buf, b->o.max_export_batch_size);
   if (n == 0)
     return 0;
   otelc_status st = timeout_ms
@@ -256,8 +258,8 @@ static void batch_on_end(otelc_span_processor *p, otelc_span *s) {
                                          &otelc__fork_generation,
                                          memory_order_relaxed)))
     restart_after_fork(b);
-  uint64_t count;
-  if (OTELC__UNLIKELY(!enqueue(b, s, &count))) {
+  uint64_t pos;
+  if (OTELC__UNLIKELY(!enqueue(b, s, &pos))) {
     atomic_fetch_add_explicit(&b->dropped_full, 1, memory_order_relaxed);
     if (!atomic_exchange_explicit(&b->warned_full, 1, memory_order_relaxed))
       otelc__warn("span queue full (%u); spans are being dropped",
@@ -265,8 +267,11 @@ static void batch_on_end(otelc_span_processor *p, otelc_span *s) {
     otelc__span_unref(s);
     return;
   }
-  if (count >= b->o.max_export_batch_size &&
-      atomic_load_explicit(&b->sleeping, memory_order_seq_cst))
+  /* Only a sleeping worker needs a nudge; only then is the consumer's
+   * position worth reading. */
+  if (atomic_load_explicit(&b->sleeping, memory_order_seq_cst) &&
+      pos + 1 - atomic_load_explicit(&b->head, memory_order_relaxed) >=
+          b->o.max_export_batch_size)
     wake_worker(b);
 }
 

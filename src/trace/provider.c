@@ -15,32 +15,53 @@ void otelc_span_limits_default(otelc_span_limits *out) {
   out->link_attr_count = 128;
 }
 
-/* A span-specific variable wins over the general one. */
-static void limit(const char *specific, const char *general, uint32_t *v) {
+/* A span-specific variable wins over the general one; an invalid value
+ * is reported and treated as unset. @p general is the general value, or
+ * a negative number when it is unset or invalid. */
+static void limit(const char *specific, int64_t general, uint32_t *v) {
   uint32_t x;
-  if (otelc__env_get(specific)) {
-    if (otelc__env_uint_opt(specific, &x))
-      *v = x;
-    return;
-  }
-  if (general && otelc__env_uint_opt(general, &x))
+  if (otelc__env_uint_opt(specific, &x))
     *v = x;
+  else if (general >= 0)
+    *v = (uint32_t)general;
+}
+
+static int64_t general_limit(const char *name) {
+  uint32_t x;
+  return otelc__env_uint_opt(name, &x) ? (int64_t)x : -1;
 }
 
 void otelc_span_limits_from_env(otelc_span_limits *out) {
   if (!out)
     return;
   otelc_span_limits_default(out);
-  limit("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "OTEL_ATTRIBUTE_COUNT_LIMIT",
-        &out->attr_count);
-  limit("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT",
-        "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", &out->attr_value_length);
-  limit("OTEL_SPAN_EVENT_COUNT_LIMIT", NULL, &out->event_count);
-  limit("OTEL_SPAN_LINK_COUNT_LIMIT", NULL, &out->link_count);
-  limit("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", "OTEL_ATTRIBUTE_COUNT_LIMIT",
-        &out->event_attr_count);
-  limit("OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", "OTEL_ATTRIBUTE_COUNT_LIMIT",
-        &out->link_attr_count);
+  /* Each general variable is read (and reported) once. */
+  int64_t count = general_limit("OTEL_ATTRIBUTE_COUNT_LIMIT");
+  int64_t length = general_limit("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT");
+  limit("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", count, &out->attr_count);
+  limit("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", length,
+        &out->attr_value_length);
+  limit("OTEL_SPAN_EVENT_COUNT_LIMIT", -1, &out->event_count);
+  limit("OTEL_SPAN_LINK_COUNT_LIMIT", -1, &out->link_count);
+  limit("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", count, &out->event_attr_count);
+  limit("OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", count, &out->link_attr_count);
+}
+
+/* The decision a sampler always gives, or -1 if it depends on more. */
+static int constant_decision(const otelc_sampler *s) {
+  if (s->kind == OTELC__SAMPLER_ALWAYS_ON)
+    return OTELC_SAMPLING_RECORD_AND_SAMPLE;
+  if (s->kind == OTELC__SAMPLER_ALWAYS_OFF)
+    return OTELC_SAMPLING_DROP;
+  return -1;
+}
+
+static void precompute_decisions(otelc_tracer_provider *p) {
+  const otelc_sampler *s = p->sampler;
+  for (int i = 0; i < 5; i++)
+    p->fast_decision[i] = (int8_t)(s->kind == OTELC__SAMPLER_PARENT_BASED
+                                       ? constant_decision(s->d[i])
+                                       : constant_decision(s));
 }
 
 static void free_processors(otelc_span_processor *const *procs, size_t n) {
@@ -76,6 +97,8 @@ otelc_status otelc_tracer_provider_new(const otelc_tracer_provider_opts *opts,
   } else {
     if (!p->sampler && !(p->sampler = otelc_sampler_from_env()))
       st = OTELC_ERR_NOMEM;
+    else
+      precompute_decisions(p);
     if (opts->limits)
       p->limits = *opts->limits;
     else

@@ -39,10 +39,10 @@ otelc_sampler *otelc_sampler_traceidratio(double ratio) {
   if (!s)
     return NULL;
   s->ratio = ratio;
-  /* Rejection threshold T = (1 - ratio) * 2^56; ratio 0 samples nothing,
-   * which a threshold one past the largest randomness value expresses. */
-  double t = ratio <= 0.0 ? TWO56 : ((1.0 - ratio) * TWO56 + 0.5);
-  s->threshold = t >= TWO56 ? (MASK56 + 1) : (uint64_t)t;
+  /* Rejection threshold T = 2^56 - ratio * 2^56, computed from the
+   * small product so that no precision is lost (1 - ratio would round).
+   * Ratio 0 gives T = 2^56, one past the largest randomness value. */
+  s->threshold = (MASK56 + 1) - (uint64_t)(ratio * TWO56 + 0.5);
   return s;
 }
 

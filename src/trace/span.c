@@ -1,6 +1,7 @@
 /* Span creation, mutation and end. */
 #include <stdio.h>
 
+#include "common/random.h"
 #include "trace/trace_internal.h"
 
 otelc_span otelc__noop_span = {.flags = OTELC__SPAN_STATIC | OTELC__SPAN_ENDED,
@@ -8,22 +9,6 @@ otelc_span otelc__noop_span = {.flags = OTELC__SPAN_STATIC | OTELC__SPAN_ENDED,
 
 static inline bool ids_random(const otelc_tracer_provider *p) {
   return !p->has_idgen || p->idgen.random_trace_ids;
-}
-
-static void new_trace_id(const otelc_tracer_provider *p, uint8_t out[16]) {
-  if (OTELC__LIKELY(!p->has_idgen)) {
-    otelc__random_trace_id(out);
-    return;
-  }
-  p->idgen.trace_id(p->idgen.user_data, out);
-}
-
-static void new_span_id(const otelc_tracer_provider *p, uint8_t out[8]) {
-  if (OTELC__LIKELY(!p->has_idgen)) {
-    otelc__random_span_id(out);
-    return;
-  }
-  p->idgen.span_id(p->idgen.user_data, out);
 }
 
 static void limit_warning(otelc_span *s, const char *what) {
@@ -74,33 +59,33 @@ otelc_span *otelc_span_start(otelc_tracer *t, const char *name,
   }
 
   /* 2. Trace id, before sampling. */
+  otelc__tls *tls = OTELC__LIKELY(!p->has_idgen) ? otelc__rng_tls() : NULL;
   otelc_span_context ctx;
   if (has_parent) {
     memcpy(ctx.trace_id, parent.trace_id, 16);
     ctx.trace_flags = parent.trace_flags & OTELC_TRACE_FLAG_RANDOM;
   } else {
-    new_trace_id(p, ctx.trace_id);
+    if (OTELC__LIKELY(tls != NULL))
+      otelc__rng_trace_id(tls, ctx.trace_id);
+    else
+      p->idgen.trace_id(p->idgen.user_data, ctx.trace_id);
     ctx.trace_flags = ids_random(p) ? OTELC_TRACE_FLAG_RANDOM : 0;
   }
   ctx.is_remote = false;
 
-  /* 3. Sampling. */
-  otelc_sampling_decision decision;
+  /* 3. Sampling: built-in samplers that do not look at the trace id are
+   * a table lookup by parent kind. */
   otelc_sampling_result res = {OTELC_SAMPLING_RECORD_AND_SAMPLE, NULL, 0,
                                NULL};
-  const otelc_sampler *smp = p->sampler;
-  if (OTELC__LIKELY(smp->kind == OTELC__SAMPLER_PARENT_BASED && has_parent &&
-                    smp->d[1]->kind <= OTELC__SAMPLER_ALWAYS_OFF &&
-                    smp->d[3]->kind <= OTELC__SAMPLER_ALWAYS_OFF &&
-                    smp->d[2]->kind <= OTELC__SAMPLER_ALWAYS_OFF &&
-                    smp->d[4]->kind <= OTELC__SAMPLER_ALWAYS_OFF)) {
-    /* Fast path for the default sampler with a parent: a table lookup. */
+  int which = 0;
+  if (has_parent) {
     bool sampled = parent.trace_flags & OTELC_TRACE_FLAG_SAMPLED;
-    int which = parent.is_remote ? (sampled ? 1 : 2) : (sampled ? 3 : 4);
-    res.decision = smp->d[which]->kind == OTELC__SAMPLER_ALWAYS_ON
-                       ? OTELC_SAMPLING_RECORD_AND_SAMPLE
-                       : OTELC_SAMPLING_DROP;
-  } else if (smp->kind != OTELC__SAMPLER_ALWAYS_ON) {
+    which = parent.is_remote ? (sampled ? 1 : 2) : (sampled ? 3 : 4);
+  }
+  int fast = p->fast_decision[which];
+  if (OTELC__LIKELY(fast >= 0)) {
+    res.decision = (otelc_sampling_decision)fast;
+  } else {
     otelc_sampling_params sp = {
         has_parent ? &parent : NULL,
         parent_ts ? parent_ts->s : NULL,
@@ -111,15 +96,18 @@ otelc_span *otelc_span_start(otelc_tracer *t, const char *name,
         opts->n_attrs,
         opts->links,
         opts->n_links};
-    res = otelc__sample(smp, &sp);
+    res = otelc__sample(p->sampler, &sp);
   }
-  decision = res.decision;
+  otelc_sampling_decision decision = res.decision;
 
   /* 4. Span id whatever the decision. */
   otelc_span *s = otelc__span_alloc();
   if (OTELC__UNLIKELY(!s))
     return &otelc__noop_span;
-  new_span_id(p, ctx.span_id);
+  if (OTELC__LIKELY(tls != NULL))
+    otelc__rng_span_id(tls, ctx.span_id);
+  else
+    p->idgen.span_id(p->idgen.user_data, ctx.span_id);
   if (decision == OTELC_SAMPLING_RECORD_AND_SAMPLE)
     ctx.trace_flags |= OTELC_TRACE_FLAG_SAMPLED;
   atomic_init(&s->refs, 1);
@@ -149,7 +137,8 @@ otelc_span *otelc_span_start(otelc_tracer *t, const char *name,
   else
     memset(&s->parent, 0, sizeof s->parent);
   otelc__arena_init(&s->arena, s->inline_bytes, sizeof s->inline_bytes);
-  otelc__attr_list_init(&s->attrs, s->inline_attrs, OTELC__SPAN_INLINE_ATTRS);
+  otelc__attr_list_init(&s->attrs, s->inline_attrs, s->inline_hashes,
+                        OTELC__SPAN_INLINE_ATTRS);
   size_t nlen = name ? strlen(name) : 0;
   s->name = otelc__arena_strndup(&s->arena, name ? name : "", nlen);
   if (!s->name)
@@ -247,31 +236,41 @@ otelc_status otelc_span_set_attrs(otelc_span *s, const otelc_attr *attrs,
 
 otelc_status otelc_span_set_str(otelc_span *s, const char *key,
                                 const char *value) {
+  if (OTELC__UNLIKELY(!recording(s)))
+    return s ? OTELC_ERR_STATE : OTELC_ERR_INVALID_ARG;
   otelc_attr a = OTELC_STR(key, value);
-  return otelc_span_set_attr(s, &a);
+  return set_attr(s, &a);
 }
 
 otelc_status otelc_span_set_strn(otelc_span *s, const char *key,
                                  const char *value, size_t len) {
+  if (OTELC__UNLIKELY(!recording(s)))
+    return s ? OTELC_ERR_STATE : OTELC_ERR_INVALID_ARG;
   otelc_attr a = OTELC_STRN(key, value, len);
-  return otelc_span_set_attr(s, &a);
+  return set_attr(s, &a);
 }
 
 otelc_status otelc_span_set_int(otelc_span *s, const char *key,
                                 int64_t value) {
+  if (OTELC__UNLIKELY(!recording(s)))
+    return s ? OTELC_ERR_STATE : OTELC_ERR_INVALID_ARG;
   otelc_attr a = OTELC_INT(key, value);
-  return otelc_span_set_attr(s, &a);
+  return set_attr(s, &a);
 }
 
 otelc_status otelc_span_set_double(otelc_span *s, const char *key,
                                    double value) {
+  if (OTELC__UNLIKELY(!recording(s)))
+    return s ? OTELC_ERR_STATE : OTELC_ERR_INVALID_ARG;
   otelc_attr a = OTELC_DOUBLE(key, value);
-  return otelc_span_set_attr(s, &a);
+  return set_attr(s, &a);
 }
 
 otelc_status otelc_span_set_bool(otelc_span *s, const char *key, bool value) {
+  if (OTELC__UNLIKELY(!recording(s)))
+    return s ? OTELC_ERR_STATE : OTELC_ERR_INVALID_ARG;
   otelc_attr a = OTELC_BOOL(key, value);
-  return otelc_span_set_attr(s, &a);
+  return set_attr(s, &a);
 }
 
 /* Grow a span-owned heap array of elements of size @p elem. */

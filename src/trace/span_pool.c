@@ -1,147 +1,145 @@
 /* Span records are recycled: a per-thread cache in front of a global free
  * list, so that the steady state takes no lock per span and calls malloc
  * for none. */
+#include <stdatomic.h>
 #include <stddef.h>
 
+#include "common/tls.h"
 #include "trace/trace_internal.h"
 
-#define CACHE_MAX 64     /* spans a thread keeps for itself */
-#define CACHE_MOVE 32    /* spans moved to/from the global list at once */
-#define GLOBAL_MAX 16384 /* free spans kept globally; beyond that: free() */
+#define CACHE_MAX 128    /* spans a thread keeps for itself */
+#define CACHE_MOVE 64    /* spans per batch moved to/from the global pool */
+#define GLOBAL_BATCHES 256 /* batches kept globally; beyond that: free() */
 
-static pthread_mutex_t global_mu = PTHREAD_MUTEX_INITIALIZER;
-static otelc_span *global_head;
-static size_t global_count;
+/* The global pool is a stack of batches. Each batch is a list of spans
+ * linked through next_free whose first span records the length, so that
+ * moving a batch in or out is O(1) under a spinlock: nothing is walked
+ * while it is held. */
+static atomic_flag global_lock = ATOMIC_FLAG_INIT;
+static otelc_span *global_batches[GLOBAL_BATCHES];
+static uint32_t global_n;
 
-typedef struct cache {
-  otelc_span *head;
-  uint32_t count;
-  bool registered; /* thread-exit destructor installed */
-} cache;
+static inline void lock_pool(void) {
+  while (atomic_flag_test_and_set_explicit(&global_lock,
+                                           memory_order_acquire))
+    ; /* held for a few instructions only */
+}
 
-static _Thread_local cache tls_cache;
-static pthread_key_t exit_key;
-static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+static inline void unlock_pool(void) {
+  atomic_flag_clear_explicit(&global_lock, memory_order_release);
+}
 
-static void give_back(otelc_span *head, uint32_t n) {
-  /* Called with a list of n spans; keeps at most GLOBAL_MAX. */
-  pthread_mutex_lock(&global_mu);
-  while (head && global_count < GLOBAL_MAX) {
-    otelc_span *next = head->next_free;
-    head->next_free = global_head;
-    global_head = head;
-    global_count++;
-    head = next;
-    n--;
-  }
-  pthread_mutex_unlock(&global_mu);
+static void free_list(otelc_span *head) {
   while (head) {
     otelc_span *next = head->next_free;
     otelc__free(head);
     head = next;
   }
-  (void)n;
 }
 
-static void thread_exit(void *arg) {
-  (void)arg;
-  cache *c = &tls_cache;
-  give_back(c->head, c->count);
-  c->head = NULL;
-  c->count = 0;
+/* Hand a list of @p n spans to the global pool (or to the system when it
+ * is full). */
+static void give_back(otelc_span *head, uint32_t n) {
+  if (!head)
+    return;
+  head->pool_count = n;
+  lock_pool();
+  bool kept = global_n < GLOBAL_BATCHES;
+  if (kept)
+    global_batches[global_n++] = head;
+  unlock_pool();
+  if (!kept)
+    free_list(head);
 }
 
+static void thread_exit(otelc__tls *t) {
+  give_back(t->cache_head, t->cache_count);
+  t->cache_head = NULL;
+  t->cache_count = 0;
+}
+
+/* fork(): the lock could be held by a thread that does not exist in the
+ * child; taking it around fork() keeps the pool consistent. */
 static void pool_prepare(void *arg) {
   (void)arg;
-  pthread_mutex_lock(&global_mu);
+  lock_pool();
 }
-static void pool_parent(void *arg) {
+static void pool_unlock(void *arg) {
   (void)arg;
-  pthread_mutex_unlock(&global_mu);
-}
-static void pool_child(void *arg) {
-  (void)arg;
-  pthread_mutex_unlock(&global_mu);
+  unlock_pool();
 }
 
-static void make_key(void) {
-  pthread_key_create(&exit_key, thread_exit);
-  static const otelc__fork_hooks hooks = {pool_prepare, pool_parent,
-                                          pool_child};
-  otelc__fork_register(&hooks, &global_mu);
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+
+static void init_pool(void) {
+  otelc__tls_on_exit(thread_exit);
+  static const otelc__fork_hooks hooks = {pool_prepare, pool_unlock,
+                                          pool_unlock};
+  otelc__fork_register(&hooks, &global_lock);
 }
 
-static void register_thread(cache *c) {
-  pthread_once(&key_once, make_key);
-  pthread_setspecific(exit_key, c);
-  c->registered = true;
+static void register_thread(otelc__tls *t) {
+  pthread_once(&init_once, init_pool);
+  otelc__tls_register(t);
 }
 
-otelc_span *otelc__span_alloc(void) {
-  cache *c = &tls_cache;
-  otelc_span *s = c->head;
-  if (OTELC__LIKELY(s != NULL)) {
-    c->head = s->next_free;
-    c->count--;
-    return s;
-  }
+/* Slow path of otelc__span_alloc: take a batch, else malloc. */
+otelc_span *otelc__span_alloc_slow(void) {
+  otelc__tls *c = &otelc__tls_data;
   if (OTELC__UNLIKELY(!c->registered))
     register_thread(c);
-  /* Refill from the global list. */
-  pthread_mutex_lock(&global_mu);
-  uint32_t moved = 0;
-  while (global_head && moved < CACHE_MOVE) {
-    otelc_span *g = global_head;
-    global_head = g->next_free;
-    global_count--;
-    g->next_free = c->head;
-    c->head = g;
-    moved++;
+  lock_pool();
+  otelc_span *batch = global_n ? global_batches[--global_n] : NULL;
+  unlock_pool();
+  if (batch) {
+    c->cache_head = batch->next_free;
+    c->cache_count = batch->pool_count - 1;
+    return batch;
   }
-  pthread_mutex_unlock(&global_mu);
-  if (moved) {
-    c->count = moved;
-    s = c->head;
-    c->head = s->next_free;
-    c->count--;
-    return s;
-  }
-  s = otelc__malloc(sizeof *s);
+  otelc_span *s = otelc__malloc(sizeof *s);
   if (s) /* owned-resource fields start empty, as reset() leaves them */
     memset(s, 0, offsetof(otelc_span, inline_attrs));
   return s;
 }
 
-/* Called once the last reference is gone: release what the span owns. */
-static void reset(otelc_span *s) {
-  otelc__tstate_release(s->tracestate);
-  s->tracestate = NULL;
-  otelc__attr_list_free(&s->attrs);
-  otelc__free(s->events);
-  otelc__free(s->links);
-  s->events = NULL;
-  s->links = NULL;
-  otelc__arena_reset(&s->arena, NULL, 0);
+/* Called once the last reference is gone: release what the span owns.
+ * Only non-empty fields are touched; most spans own nothing on the heap. */
+static inline void reset(otelc_span *s) {
+  if (s->tracestate) {
+    otelc__tstate_release(s->tracestate);
+    s->tracestate = NULL;
+  }
+  if (OTELC__UNLIKELY(s->attrs.heap))
+    otelc__attr_list_free(&s->attrs);
+  if (OTELC__UNLIKELY(s->events || s->links)) {
+    otelc__free(s->events);
+    otelc__free(s->links);
+    s->events = NULL;
+    s->links = NULL;
+  }
+  if (OTELC__UNLIKELY(s->arena.chunks != NULL))
+    otelc__arena_reset(&s->arena, NULL, 0);
 }
 
 void otelc__span_free(otelc_span *s) {
   if (OTELC__UNLIKELY(s->flags & OTELC__SPAN_STATIC))
     return;
   reset(s);
-  cache *c = &tls_cache;
-  if (OTELC__UNLIKELY(!c->registered))
-    register_thread(c);
-  s->next_free = c->head;
-  c->head = s;
-  if (++c->count > CACHE_MAX) {
-    /* Move the older half to the global list. */
-    otelc_span *keep = c->head;
+  otelc__tls *c = &otelc__tls_data;
+  s->next_free = c->cache_head;
+  c->cache_head = s;
+  if (OTELC__UNLIKELY(++c->cache_count > CACHE_MAX)) {
+    if (!c->registered)
+      register_thread(c);
+    /* The most recently freed spans (still in this core's cache) stay;
+     * the older ones go to the global pool as one batch. */
+    otelc_span *keep = c->cache_head;
     for (uint32_t i = 1; i < CACHE_MAX - CACHE_MOVE; i++)
       keep = keep->next_free;
     otelc_span *move = keep->next_free;
     keep->next_free = NULL;
-    uint32_t n = c->count - (CACHE_MAX - CACHE_MOVE);
-    c->count = CACHE_MAX - CACHE_MOVE;
+    uint32_t n = c->cache_count - (CACHE_MAX - CACHE_MOVE);
+    c->cache_count = CACHE_MAX - CACHE_MOVE;
     give_back(move, n);
   }
 }

@@ -10,6 +10,7 @@
 
 #include "common/attrs.h"
 #include "common/internal.h"
+#include "common/tls.h"
 #include "otelc/sampler.h"
 #include "otelc/span_processor.h"
 #include "otelc/trace.h"
@@ -67,7 +68,9 @@ struct otelc_span {
   bool warned_limits; /* one limit warning per span */
   otelc__arena arena;
   struct otelc_span *next_free; /* pool link */
+  uint32_t pool_count;          /* pool: length of the batch it heads */
   otelc_attr inline_attrs[OTELC__SPAN_INLINE_ATTRS];
+  uint32_t inline_hashes[OTELC__SPAN_INLINE_ATTRS];
   char inline_bytes[OTELC__SPAN_INLINE_BYTES];
 };
 
@@ -81,7 +84,17 @@ static inline bool otelc__span_is_noop(const otelc_span *s) {
 
 /* Pool: spans come from a per-thread cache refilled in batches from a
  * global free list; no lock and no malloc in the steady state. */
-otelc_span *otelc__span_alloc(void);
+otelc_span *otelc__span_alloc_slow(void);
+static inline otelc_span *otelc__span_alloc(void) {
+  otelc__tls *c = &otelc__tls_data;
+  otelc_span *s = c->cache_head;
+  if (OTELC__LIKELY(s != NULL)) {
+    c->cache_head = s->next_free;
+    c->cache_count--;
+    return s;
+  }
+  return otelc__span_alloc_slow();
+}
 void otelc__span_free(otelc_span *s); /* resets and returns to the pool */
 
 static inline void otelc__span_ref(otelc_span *s) {
@@ -89,7 +102,10 @@ static inline void otelc__span_ref(otelc_span *s) {
 }
 /* Drop one reference; the last one returns the span to the pool. */
 static inline void otelc__span_unref(otelc_span *s) {
-  if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) == 1)
+  /* The sole holder needs no read-modify-write: nobody else can reach
+   * the span to take a new reference. */
+  if (atomic_load_explicit(&s->refs, memory_order_acquire) == 1 ||
+      atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) == 1)
     otelc__span_free(s);
 }
 
@@ -175,6 +191,10 @@ struct otelc_tracer_provider {
   size_t n_procs;
   bool any_on_start;
   bool has_idgen;
+  /* Decision by parent kind (root, remote sampled, remote not sampled,
+   * local sampled, local not sampled) when the sampler needs nothing
+   * else: an otelc_sampling_decision, or -1 to run the sampler. */
+  int8_t fast_decision[5];
   otelc_id_generator idgen;
   pthread_mutex_t mu; /* tracers list */
   struct otelc_tracer *tracers;
