@@ -236,7 +236,8 @@ void otelc__attr_list_free(otelc__attr_list *l) {
   l->heap = false;
 }
 
-uint32_t otelc__key_hash(const char *key, size_t len) {
+static inline __attribute__((always_inline)) uint32_t
+key_hash(const char *key, size_t len) {
   /* Length plus the first and last bytes, read with fixed-size loads:
    * cheap, and different keys of one list rarely collide (a collision
    * only costs a string compare). */
@@ -261,8 +262,12 @@ uint32_t otelc__key_hash(const char *key, size_t len) {
   return (uint32_t)(h >> 32);
 }
 
-static long find_hashed(const otelc__attr_list *l, const char *key,
-                        uint32_t h) {
+uint32_t otelc__key_hash(const char *key, size_t len) {
+  return key_hash(key, len);
+}
+
+static inline __attribute__((always_inline)) long
+find_hashed(const otelc__attr_list *l, const char *key, uint32_t h) {
   for (uint32_t i = 0; i < l->count; i++)
     if (l->hashes[i] == h &&
         (l->items[i].key == key || strcmp(l->items[i].key, key) == 0))
@@ -271,7 +276,7 @@ static long find_hashed(const otelc__attr_list *l, const char *key,
 }
 
 long otelc__attr_list_find(const otelc__attr_list *l, const char *key) {
-  return find_hashed(l, key, otelc__key_hash(key, strlen(key)));
+  return find_hashed(l, key, key_hash(key, strlen(key)));
 }
 
 static bool grow(otelc__attr_list *l) {
@@ -335,43 +340,109 @@ static inline bool copy_simple(otelc__arena *a, otelc_value *dst,
   }
 }
 
+/* The slot for @p key: the existing one, or a new one whose key has been
+ * copied (*fresh set). NULL with *st set when the key is invalid, the
+ * count limit drops it, or memory runs out. The new slot is not counted
+ * until the caller has stored its value. */
+static inline otelc_attr *slot_for(otelc__attr_list *l, otelc__arena *a,
+                                   const char *key, uint32_t max_count,
+                                   bool *fresh, otelc_status *st) {
+  if (OTELC__UNLIKELY(!key || !key[0])) {
+    *st = OTELC_ERR_INVALID_ARG;
+    return NULL;
+  }
+  size_t klen = strlen(key);
+  uint32_t h = key_hash(key, klen);
+  long at = find_hashed(l, key, h);
+  if (at >= 0) {
+    *fresh = false;
+    return &l->items[at];
+  }
+  if (OTELC__UNLIKELY(l->count >= max_count)) {
+    l->dropped++;
+    *st = OTELC_ERR_LIMIT;
+    return NULL;
+  }
+  if (OTELC__UNLIKELY(l->count == l->cap) && !grow(l)) {
+    *st = OTELC_ERR_NOMEM;
+    return NULL;
+  }
+  char *k = otelc__arena_bytes(a, klen + 1);
+  if (OTELC__UNLIKELY(!k)) {
+    *st = OTELC_ERR_NOMEM;
+    return NULL;
+  }
+  memcpy(k, key, klen + 1);
+  otelc_attr *slot = &l->items[l->count];
+  slot->key = k;
+  l->hashes[l->count] = h;
+  *fresh = true;
+  return slot;
+}
+
 otelc_status otelc__attr_list_set(otelc__attr_list *l, otelc__arena *a,
                                   const otelc_attr *attr, uint32_t max_count,
                                   uint32_t max_chars) {
-  if (!attr || !attr->key || !attr->key[0])
+  if (!attr)
     return OTELC_ERR_INVALID_ARG;
-  size_t klen = strlen(attr->key);
-  uint32_t h = otelc__key_hash(attr->key, klen);
-  long at = find_hashed(l, attr->key, h);
-  otelc_attr *slot;
-  if (at >= 0) {
-    slot = &l->items[at];
-  } else {
-    if (OTELC__UNLIKELY(l->count >= max_count)) {
-      l->dropped++;
-      return OTELC_ERR_LIMIT;
-    }
-    if (OTELC__UNLIKELY(l->count == l->cap) && !grow(l))
-      return OTELC_ERR_NOMEM;
-    slot = &l->items[l->count];
-    char *k = otelc__arena_bytes(a, klen + 1);
-    if (!k)
-      return OTELC_ERR_NOMEM;
-    memcpy(k, attr->key, klen + 1);
-    slot->key = k;
-    l->hashes[l->count] = h;
-  }
-  otelc_value v;
+  bool fresh;
   otelc_status st;
+  otelc_attr *slot = slot_for(l, a, attr->key, max_count, &fresh, &st);
+  if (!slot)
+    return st;
+  otelc_value v;
   bool truncated = false;
   if (!copy_simple(a, &v, &attr->value, max_chars, &st))
     st = otelc__value_copy(a, &v, &attr->value, max_chars, &truncated);
   if (st != OTELC_OK)
     return st; /* a new key is not counted: l->count unchanged */
   slot->value = v;
-  if (at < 0)
-    l->count++;
+  l->count += fresh;
   return truncated ? OTELC_ERR_LIMIT : OTELC_OK;
+}
+
+otelc_status otelc__attr_list_set_scalar(otelc__attr_list *l,
+                                         otelc__arena *a, const char *key,
+                                         otelc_value v, uint32_t max_count) {
+  bool fresh;
+  otelc_status st;
+  otelc_attr *slot = slot_for(l, a, key, max_count, &fresh, &st);
+  if (!slot)
+    return st;
+  slot->value = v;
+  l->count += fresh;
+  return OTELC_OK;
+}
+
+otelc_status otelc__attr_list_set_str(otelc__attr_list *l, otelc__arena *a,
+                                      const char *key, const char *str,
+                                      size_t len, uint32_t max_count,
+                                      uint32_t max_chars) {
+  if (!str || (len != OTELC_NTS && len > max_chars)) {
+    otelc_attr attr = {key, {OTELC_VALUE_STRING, len, {.str = str}}};
+    return otelc__attr_list_set(l, a, &attr, max_count, max_chars);
+  }
+  if (len == OTELC_NTS)
+    len = strlen(str);
+  if (len > max_chars) {
+    otelc_attr attr = {key, {OTELC_VALUE_STRING, len, {.str = str}}};
+    return otelc__attr_list_set(l, a, &attr, max_count, max_chars);
+  }
+  bool fresh;
+  otelc_status st;
+  otelc_attr *slot = slot_for(l, a, key, max_count, &fresh, &st);
+  if (!slot)
+    return st;
+  char *d = otelc__arena_bytes(a, len + 1);
+  if (OTELC__UNLIKELY(!d))
+    return OTELC_ERR_NOMEM;
+  memcpy(d, str, len);
+  d[len] = '\0';
+  slot->value.type = OTELC_VALUE_STRING;
+  slot->value.len = len;
+  slot->value.u.str = d;
+  l->count += fresh;
+  return OTELC_OK;
 }
 
 otelc_status otelc__attrs_copy(otelc__arena *a, const otelc_attr *attrs,

@@ -75,6 +75,16 @@ otelc_status otelc__attr_list_set(otelc__attr_list *l, otelc__arena *a,
                                   const otelc_attr *attr, uint32_t max_count,
                                   uint32_t max_chars);
 
+/* Fast forms of otelc__attr_list_set: a scalar (INT, DOUBLE or BOOL;
+ * never truncated) and a string value (OTELC_NTS for NUL-terminated). */
+otelc_status otelc__attr_list_set_scalar(otelc__attr_list *l,
+                                         otelc__arena *a, const char *key,
+                                         otelc_value v, uint32_t max_count);
+otelc_status otelc__attr_list_set_str(otelc__attr_list *l, otelc__arena *a,
+                                      const char *key, const char *str,
+                                      size_t len, uint32_t max_count,
+                                      uint32_t max_chars);
+
 /* Index of @p key or -1. */
 long otelc__attr_list_find(const otelc__attr_list *l, const char *key);
 

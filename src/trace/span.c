@@ -29,6 +29,26 @@ static otelc_status set_attr(otelc_span *s, const otelc_attr *a) {
   return st;
 }
 
+static otelc_status set_str(otelc_span *s, const char *key, const char *v,
+                            size_t len) {
+  const otelc_span_limits *lim = &s->tracer->provider->limits;
+  otelc_status st =
+      otelc__attr_list_set_str(&s->attrs, &s->arena, key, v, len,
+                               lim->attr_count, lim->attr_value_length);
+  if (OTELC__UNLIKELY(st == OTELC_ERR_LIMIT))
+    limit_warning(s, "attribute");
+  return st;
+}
+
+static otelc_status set_scalar(otelc_span *s, const char *key,
+                               otelc_value v) {
+  otelc_status st = otelc__attr_list_set_scalar(
+      &s->attrs, &s->arena, key, v, s->tracer->provider->limits.attr_count);
+  if (OTELC__UNLIKELY(st == OTELC_ERR_LIMIT))
+    limit_warning(s, "attribute");
+  return st;
+}
+
 static otelc_status add_link(otelc_span *s, const otelc_link *l);
 
 otelc_span *otelc_span_start(otelc_tracer *t, const char *name,
@@ -238,39 +258,35 @@ otelc_status otelc_span_set_str(otelc_span *s, const char *key,
                                 const char *value) {
   if (OTELC__UNLIKELY(!recording(s)))
     return s ? OTELC_ERR_STATE : OTELC_ERR_INVALID_ARG;
-  otelc_attr a = OTELC_STR(key, value);
-  return set_attr(s, &a);
+  return set_str(s, key, value, OTELC_NTS);
 }
 
 otelc_status otelc_span_set_strn(otelc_span *s, const char *key,
                                  const char *value, size_t len) {
   if (OTELC__UNLIKELY(!recording(s)))
     return s ? OTELC_ERR_STATE : OTELC_ERR_INVALID_ARG;
-  otelc_attr a = OTELC_STRN(key, value, len);
-  return set_attr(s, &a);
+  return set_str(s, key, value, len);
 }
 
 otelc_status otelc_span_set_int(otelc_span *s, const char *key,
                                 int64_t value) {
   if (OTELC__UNLIKELY(!recording(s)))
     return s ? OTELC_ERR_STATE : OTELC_ERR_INVALID_ARG;
-  otelc_attr a = OTELC_INT(key, value);
-  return set_attr(s, &a);
+  return set_scalar(s, key, (otelc_value){OTELC_VALUE_INT, 0, {.i = value}});
 }
 
 otelc_status otelc_span_set_double(otelc_span *s, const char *key,
                                    double value) {
   if (OTELC__UNLIKELY(!recording(s)))
     return s ? OTELC_ERR_STATE : OTELC_ERR_INVALID_ARG;
-  otelc_attr a = OTELC_DOUBLE(key, value);
-  return set_attr(s, &a);
+  return set_scalar(s, key,
+                    (otelc_value){OTELC_VALUE_DOUBLE, 0, {.d = value}});
 }
 
 otelc_status otelc_span_set_bool(otelc_span *s, const char *key, bool value) {
   if (OTELC__UNLIKELY(!recording(s)))
     return s ? OTELC_ERR_STATE : OTELC_ERR_INVALID_ARG;
-  otelc_attr a = OTELC_BOOL(key, value);
-  return set_attr(s, &a);
+  return set_scalar(s, key, (otelc_value){OTELC_VALUE_BOOL, 0, {.b = value}});
 }
 
 /* Grow a span-owned heap array of elements of size @p elem. */
