@@ -33,11 +33,13 @@ typedef struct otelc_resource_opts {
 } otelc_resource_opts;
 
 /**
- * @brief Build the resource a provider uses: SDK attributes
- * (telemetry.sdk.name/language/version), detected ones (process.pid,
- * process.executable.name, host.name), @p opts, then the environment
- * (OTEL_RESOURCE_ATTRIBUTES with percent-decoding, OTEL_SERVICE_NAME).
- * service.name defaults to "unknown_service:<executable>".
+ * @brief Build the resource a provider uses, each step overriding the
+ * previous one: SDK attributes (telemetry.sdk.name/language/version) and
+ * detected ones (process.pid, process.executable.name, host.name, and
+ * service.name "unknown_service:<executable>"); the service_name,
+ * service_version and deployment_environment of @p opts;
+ * OTEL_RESOURCE_ATTRIBUTES (percent-decoded); opts->attrs; and last
+ * OTEL_SERVICE_NAME.
  *
  * An OTEL_RESOURCE_ATTRIBUTES value that cannot be decoded is discarded as
  * a whole and reported once through the diagnostic log.

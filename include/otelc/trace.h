@@ -16,6 +16,9 @@
  * some thread, or held in a context, stays readable (but no longer
  * recording) until released there. Calls on a non-recording span are
  * ignored. otelc_span_start never returns NULL.
+ *
+ * Thread safety: the functions below may be called from any thread, but
+ * one span must not be changed by two threads at once.
  */
 #ifndef OTELC_TRACE_H
 #define OTELC_TRACE_H
@@ -253,10 +256,12 @@ OTELC_API otelc_span *otelc_span_start(otelc_tracer *t, const char *name,
                                        const otelc_span_start_opts *opts);
 
 /**
- * @brief End the span now and give up the caller's handle. Processors see
- * it; the caller must not use @p s afterwards. A second end, or an end of
- * NULL, is ignored. Never performs I/O unless a simple processor was
- * configured (which exports on the calling thread by design).
+ * @brief End the span now and give up the caller's handle, as free()
+ * does: the caller must not use @p s afterwards, except that a span still
+ * active on the calling thread (or held in a context) stays valid until
+ * deactivated, and further calls on it, including another end, are
+ * ignored. NULL is ignored. Never performs I/O unless a simple processor
+ * was configured (which exports on the calling thread by design).
  */
 OTELC_API void otelc_span_end(otelc_span *s);
 

@@ -14,7 +14,8 @@
 const char *otelc__env_get(const char *name);
 
 /* Boolean: only a case-insensitive "true" is true; unset/empty gives
- * @p def; "false" is false; anything else warns and is false. */
+ * @p def; "false" is false; anything else warns and is false. Spaces and
+ * tabs around the value are ignored. */
 bool otelc__env_bool(const char *name, bool def);
 
 /* Integer in [min, max] (max at most INT32_MAX); otherwise warn, default.
@@ -29,15 +30,17 @@ bool otelc__env_uint_opt(const char *name, uint32_t *out);
 /* Duration in milliseconds (non-negative integer); otherwise default. */
 uint32_t otelc__env_duration_ms(const char *name, uint32_t def);
 
-/* Timeout in milliseconds; 0 means no limit and yields INT32_MAX. */
+/* Timeout in milliseconds; 0 means no limit and yields INT32_MAX. An
+ * unset or invalid value gives @p def as it is. */
 uint32_t otelc__env_timeout_ms(const char *name, uint32_t def);
 
 /* Floating point number in [min, max]; otherwise warn and default. */
 double otelc__env_double(const char *name, double def, double min,
                          double max);
 
-/* Case-insensitive match against @p names (n entries); returns the index,
- * or @p def (with a warning) for an unknown value, or @p def if unset. */
+/* Case-insensitive match against @p names (n entries), ignoring spaces
+ * and tabs around the value; returns the index, or @p def (with a
+ * warning) for an unknown value, or @p def if unset. */
 int otelc__env_enum(const char *name, const char *const *names, size_t n,
                     int def);
 
