@@ -28,8 +28,9 @@ typedef struct otelc_console_opts {
  *   "span <name> trace=<hex> span=<hex> parent=<hex|-> kind=.. dur=..ms
  *    status=.. key=value ..."
  * and, once the local root of a trace has ended, the whole trace as an
- * indented tree. Spans whose root never ends are printed without a tree
- * when more than 4096 are pending, and on flush and shutdown.
+ * indented tree. Traces whose root has not ended are printed as a tree
+ * marked "(incomplete)" when more than 4096 spans are pending (oldest
+ * trace first), and on flush and shutdown.
  * @param opts may be NULL.
  * @return OTELC_OK, OTELC_ERR_INVALID_ARG, OTELC_ERR_NOMEM.
  * Thread safety: the exporter is called by one processor at a time.

@@ -126,11 +126,13 @@ void otelc__span_free(otelc_span *s) {
     return;
   reset(s);
   otelc__tls *c = &otelc__tls_data;
+  /* A thread may only ever free spans (an export thread does): its cache
+   * must still go back to the pool when it exits. */
+  if (OTELC__UNLIKELY(!c->registered))
+    register_thread(c);
   s->next_free = c->cache_head;
   c->cache_head = s;
   if (OTELC__UNLIKELY(++c->cache_count > CACHE_MAX)) {
-    if (!c->registered)
-      register_thread(c);
     /* The most recently freed spans (still in this core's cache) stay;
      * the older ones go to the global pool as one batch. */
     otelc_span *keep = c->cache_head;

@@ -62,7 +62,9 @@ static void sb_put(sbuf *b, const char *s, size_t n) {
   b->len += n;
 }
 
-static void sb_puts(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
+static void sb_puts(sbuf *b, const char *s) {
+  sb_put(b, s, strlen(s));
+}
 
 static void sb_putc(sbuf *b, char c) {
   if (sb_reserve(b, 1))
@@ -209,20 +211,25 @@ static void put_attrs(sbuf *b, const otelc_attr *attrs, size_t n,
   }
 }
 
-static void put_double(sbuf *b, double d) { sb_printf(b, "%g", d); }
+static void put_double(sbuf *b, double d) {
+  sb_printf(b, "%g", d);
+}
 
 static void put_value(sbuf *b, const otelc_value *v, bool tree, int depth) {
   size_t n = v->len;
-  if (depth >= MAX_VALUE_DEPTH && (v->type == OTELC_VALUE_ARRAY ||
-                                   v->type == OTELC_VALUE_MAP)) {
-    sb_puts(b, v->type == OTELC_VALUE_MAP ? "{\xe2\x80\xa6}" : "[\xe2\x80\xa6]");
+  if (depth >= MAX_VALUE_DEPTH &&
+      (v->type == OTELC_VALUE_ARRAY || v->type == OTELC_VALUE_MAP)) {
+    sb_puts(b,
+            v->type == OTELC_VALUE_MAP ? "{\xe2\x80\xa6}" : "[\xe2\x80\xa6]");
     return;
   }
   switch (v->type) {
   case OTELC_VALUE_STRING:
-    put_escaped(b, v->u.str ? v->u.str : "", v->u.str ? otelc__value_strlen(v)
-                                                      : 0,
-                tree ? TREE_STR_MAX : 0, true);
+    if (v->u.str)
+      put_escaped(b, v->u.str, otelc__value_strlen(v), tree ? TREE_STR_MAX : 0,
+                  true);
+    else
+      sb_puts(b, "\"\"");
     return;
   case OTELC_VALUE_BOOL:
     sb_puts(b, v->u.b ? "true" : "false");
@@ -331,9 +338,9 @@ static void put_dropped(sbuf *b, const otelc_span *s) {
   uint32_t a, e, l;
   otelc_span_get_dropped(s, &a, &e, &l);
   if (a || e || l)
-    sb_printf(b, " dropped(attrs=%" PRIu32 " events=%" PRIu32
-                 " links=%" PRIu32 ")",
-              a, e, l);
+    sb_printf(
+        b, " dropped(attrs=%" PRIu32 " events=%" PRIu32 " links=%" PRIu32 ")",
+        a, e, l);
 }
 
 static void put_span_attrs(sbuf *b, const otelc_span *s, bool tree) {
@@ -449,7 +456,7 @@ static void put_tree_span(sbuf *b, const node *nd, const bool *last,
                           size_t depth, bool top) {
   const otelc_span *s = nd->s;
   put_guides(b, last, depth);
-  sb_puts(b, last[depth] ? "\xe2\x94\x94\xe2\x94\x80 "  /* "└─ " */
+  sb_puts(b, last[depth] ? "\xe2\x94\x94\xe2\x94\x80 "   /* "└─ " */
                          : "\xe2\x94\x9c\xe2\x94\x80 "); /* "├─ " */
   put_word(b, otelc_span_get_name(s));
   sb_printf(b, "  [%s]  ", kind_name(otelc_span_get_kind(s)));
@@ -610,8 +617,8 @@ static otelc_status put_tree(sbuf *b, otelc_span *const *spans, size_t n,
   otelc_span_context ctx = otelc_span_get_context(nodes[0].s);
   sb_puts(b, "trace ");
   sb_hex(b, ctx.trace_id, 16);
-  const otelc_value *svc = otelc_resource_get(
-      otelc_span_get_resource(nodes[0].s), "service.name");
+  const otelc_value *svc =
+      otelc_resource_get(otelc_span_get_resource(nodes[0].s), "service.name");
   if (svc && svc->type == OTELC_VALUE_STRING && svc->u.str) {
     sb_puts(b, " (service ");
     put_escaped(b, svc->u.str, otelc__value_strlen(svc), 0, false);
@@ -638,7 +645,7 @@ typedef struct pending {
   uint8_t trace_id[16];
   otelc_span **spans;
   size_t n, cap;
-  struct pending *hnext;      /* hash chain */
+  struct pending *hnext;       /* hash chain */
   struct pending *prev, *next; /* by age, oldest first */
 } pending;
 
@@ -759,8 +766,8 @@ static otelc_status take(console *c, otelc_span *s) {
   bool root = !otelc_span_get_parent(s, &parent) || parent.is_remote;
   pending *p = find_pending(c, ctx.trace_id);
   if (root)
-    return p ? print_pending(c, p, s, false) : put_tree(&c->buf, NULL, 0, s,
-                                                        false);
+    return p ? print_pending(c, p, s, false)
+             : put_tree(&c->buf, NULL, 0, s, false);
   otelc_status st = OTELC_OK;
   while (c->held >= MAX_HELD && c->oldest) {
     if (c->oldest == p)
