@@ -35,6 +35,13 @@ void *otelc__realloc(void *p, size_t n) {
   return should_fail() ? NULL : realloc(p, n);
 }
 
+void *otelc__malloc_aligned(size_t align, size_t n) {
+  void *p = NULL;
+  if (should_fail() || posix_memalign(&p, align, n) != 0)
+    return NULL;
+  return p;
+}
+
 void otelc__free(void *p) { free(p); }
 
 char *otelc__strndup(const char *s, size_t n) {

@@ -22,6 +22,9 @@ void *otelc__malloc(size_t n);
 void *otelc__calloc(size_t count, size_t n);
 void *otelc__realloc(void *p, size_t n);
 void otelc__free(void *p);
+/* @p align is a power of two, at least sizeof(void *); free with
+ * otelc__free. */
+void *otelc__malloc_aligned(size_t align, size_t n);
 char *otelc__strdup(const char *s); /* NULL in, NULL out */
 char *otelc__strndup(const char *s, size_t n);
 

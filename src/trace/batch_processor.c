@@ -2,6 +2,7 @@
  * threads that end spans, drained in batches by one export thread (or by
  * the host's own loop through otelc_span_processor_tick). */
 #include <errno.h>
+#include <sched.h>
 #include <time.h>
 
 #include "common/env.h"
@@ -156,6 +157,22 @@ static void timed_wait(pthread_cond_t *c, pthread_mutex_t *m,
   pthread_cond_timedwait(c, m, &ts);
 }
 
+/* Under sustained load (a full batch was just exported) the next batch
+ * is usually a few hundred microseconds away. Waiting for it by yielding
+ * the processor costs no system call on either side, where sleeping on
+ * the condition variable would cost the producer a futex wake and the
+ * queue the scheduler's wake-up latency (long enough on a busy machine to
+ * fill it). Gives up after about a millisecond. */
+static void await_next_batch(batch *b) {
+  uint64_t until = otelc__mono_ns() + 1000000ull;
+  while (queued(b) < b->o.max_export_batch_size &&
+         otelc__mono_ns() < until) {
+    sched_yield();
+    if (atomic_load_explicit(&b->base.shut, memory_order_relaxed))
+      break;
+  }
+}
+
 static void *worker(void *arg) {
   batch *b = arg;
   const uint64_t delay = (uint64_t)b->o.schedule_delay_ms * 1000000ull;
@@ -169,14 +186,17 @@ static void *worker(void *arg) {
       uint64_t target = b->flush_req;
       pthread_mutex_unlock(&b->mu);
       pthread_mutex_lock(&b->export_mu);
+      size_t taken = 0;
       if (flush) {
         drain(b, otelc__mono_ns() +
                      (uint64_t)b->o.export_timeout_ms * 1000000ull);
         otelc__exporter_flush(b->exporter, b->o.export_timeout_ms);
       } else {
-        export_batch(b, b->o.export_timeout_ms);
+        taken = export_batch(b, b->o.export_timeout_ms);
       }
       pthread_mutex_unlock(&b->export_mu);
+      if (taken == b->o.max_export_batch_size)
+        await_next_batch(b);
       pthread_mutex_lock(&b->mu);
       if (flush) {
         b->flush_done = target;

@@ -96,7 +96,7 @@ otelc_span *otelc__span_alloc_slow(void) {
     c->cache_count = batch->pool_count - 1;
     return batch;
   }
-  otelc_span *s = otelc__malloc(sizeof *s);
+  otelc_span *s = otelc__malloc_aligned(_Alignof(otelc_span), sizeof *s);
   if (s) /* owned-resource fields start empty, as reset() leaves them */
     memset(s, 0, offsetof(otelc_span, inline_attrs));
   return s;
@@ -109,16 +109,16 @@ static inline void reset(otelc_span *s) {
     otelc__tstate_release(s->tracestate);
     s->tracestate = NULL;
   }
-  if (OTELC__UNLIKELY(s->attrs.heap))
+  /* Only the first cache line is read unless the span used the heap. */
+  if (OTELC__UNLIKELY(s->owns_heap)) {
     otelc__attr_list_free(&s->attrs);
-  if (OTELC__UNLIKELY(s->events || s->links)) {
     otelc__free(s->events);
     otelc__free(s->links);
     s->events = NULL;
     s->links = NULL;
-  }
-  if (OTELC__UNLIKELY(s->arena.chunks != NULL))
     otelc__arena_reset(&s->arena, NULL, 0);
+    s->owns_heap = false;
+  }
 }
 
 void otelc__span_free(otelc_span *s) {
