@@ -68,11 +68,14 @@ int main(int argc, char **argv) {
 
   static const otelc_span_exporter_ops ops = {count_export, NULL, NULL,
                                               NULL};
+  /* Default sizes unless OTEL_BSP_* say otherwise. */
+  otelc_batch_opts bo;
+  otelc_batch_opts_from_env(&bo);
   otelc_span_exporter *e;
   otelc_span_processor *p;
   otelc_tracer_provider *tp;
   if (otelc_span_exporter_new(&ops, NULL, &e) != OTELC_OK ||
-      otelc_batch_span_processor_new(e, NULL, &p) != OTELC_OK)
+      otelc_batch_span_processor_new(e, &bo, &p) != OTELC_OK)
     return 1;
   otelc_tracer_provider_opts o = {0};
   o.sampler = off ? otelc_sampler_always_off()
@@ -92,6 +95,7 @@ int main(int argc, char **argv) {
     one_span(t);
   otelc_tracer_provider_force_flush(tp, 30000);
   unsigned long allocs_before = otelc__alloc_calls();
+  unsigned long exported_before = atomic_load(&exported);
   otelc_span_processor_stats before;
   otelc_span_processor_get_stats(p, &before);
 
@@ -104,20 +108,25 @@ int main(int argc, char **argv) {
     pthread_join(th[i], NULL);
   double elapsed = now_s() - t0;
 
-  otelc_tracer_provider_shutdown(tp, 30000);
+  otelc_status shut = otelc_tracer_provider_shutdown(tp, 30000);
   otelc_span_processor_stats st;
   otelc_span_processor_get_stats(p, &st);
   unsigned long allocs = otelc__alloc_calls() - allocs_before;
   double total = (double)n * threads;
   unsigned long dropped = (unsigned long)(st.dropped_queue_full -
                                           before.dropped_queue_full);
+  /* Counts cover the measured spans only, not the warm-up. */
   printf("spans=%ld threads=%d sampler=%s ns/span=%.1f dropped=%lu "
-         "(%.3f%%) allocs/span=%.4f exported=%lu\n",
+         "(%.3f%%) exported=%lu failed=%lu allocs/span=%.4f\n",
          n, threads, off ? "always_off" : "parentbased_always_on",
          total ? elapsed * 1e9 / (double)n : 0.0, dropped,
          total ? 100.0 * (double)dropped / total : 0.0,
-         total ? (double)allocs / total : 0.0,
-         (unsigned long)atomic_load(&exported));
+         (unsigned long)(atomic_load(&exported) - exported_before),
+         (unsigned long)(st.export_failed - before.export_failed),
+         total ? (double)allocs / total : 0.0);
+  if (shut != OTELC_OK || st.queue_size != 0)
+    printf("shutdown: %s, %u spans left in the queue\n",
+           otelc_status_name(shut), st.queue_size);
   otelc_tracer_provider_free(tp);
   return 0;
 }
