@@ -21,11 +21,35 @@ cmake --preset release >/dev/null
 cmake --build --preset release --parallel 2 >/dev/null
 bin=$root/build/release/bench/bench_span
 
+repeat=${BENCH_REPEAT:-5}
+
+# timed LABEL ARGS...: runs the benchmark $repeat times, prints each run
+# and the median ns/span and drop percentage.
+timed() {
+  local label=$1
+  shift
+  local out=()
+  for ((i = 0; i < repeat; i++)); do
+    out+=("$("$bin" "$@" 2>/dev/null)")
+    echo "  ${out[-1]}"
+  done
+  # median FIELD: the median of "FIELD=value" over the runs.
+  median() {
+    printf '%s\n' "${out[@]}" | grep -o "$1=[0-9.]*" | cut -d= -f2 |
+      sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+  }
+  local dropped_pct
+  dropped_pct=$(printf '%s\n' "${out[@]}" | grep -o '([0-9.]*%)' |
+    tr -d '()%' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+  echo "$label: median $(median ns/span) ns/span, median dropped ${dropped_pct}%"
+}
+
 echo "== wall time, ${spans} spans per thread (start, 4 attributes, end;"
-echo "   batch processor with default sizes; exporter that only counts)"
-"$bin" "$spans" 1 on 2>/dev/null
-"$bin" "$spans" 2 on 2>/dev/null
-"$bin" "$spans" 1 off 2>/dev/null
+echo "   batch processor with default sizes; exporter that only counts),"
+echo "   ${repeat} runs each"
+timed "1 thread, sampled" "$spans" 1 on
+timed "2 threads, sampled" "$spans" 2 on
+timed "1 thread, always_off" "$spans" 1 off
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
