@@ -6,9 +6,6 @@
 #include "common/env.h"
 #include "common/internal.h"
 
-/* Longest part of a value quoted in a warning; longer ones are cut. */
-#define QUOTE_MAX 160
-
 static bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
 /* Trim spaces and tabs from both ends of s[0..*len); returns the start. */
@@ -24,12 +21,10 @@ static const char *trim(const char *s, size_t *len) {
   return s;
 }
 
-/* Copy @p v for a warning: control characters other than tab become \xNN
- * so that the warning stays on one line; very long values are cut. */
-static const char *quote(const char *v, char out[QUOTE_MAX + 8]) {
+const char *otelc__env_quote(const char *v, char out[OTELC__QUOTE_BUF]) {
   static const char hex[] = "0123456789abcdef";
   size_t o = 0;
-  for (; *v && o < QUOTE_MAX; v++) {
+  for (; *v && o < OTELC__QUOTE_BUF - 8; v++) {
     unsigned char c = (unsigned char)*v;
     if ((c < 0x20 && c != '\t') || c == 0x7f) {
       out[o++] = '\\';
@@ -69,10 +64,10 @@ bool otelc__env_bool(const char *name, bool def) {
     return true;
   if (word_eq(v, "false"))
     return false;
-  char q[QUOTE_MAX + 8];
+  char q[OTELC__QUOTE_BUF];
   otelc__warn("invalid value '%s' for %s (expected true or false); "
               "using false",
-              quote(v, q), name);
+              otelc__env_quote(v, q), name);
   return false;
 }
 
@@ -112,10 +107,10 @@ uint32_t otelc__env_uint(const char *name, uint32_t def, uint32_t min,
   uint32_t n;
   if (parse_uint(v, &n) && n >= min && n <= max)
     return n;
-  char q[QUOTE_MAX + 8];
+  char q[OTELC__QUOTE_BUF];
   otelc__warn("invalid value '%s' for %s (expected an integer in [%u, %u]); "
               "using the default %u",
-              quote(v, q), name, (unsigned)min, (unsigned)max, (unsigned)def);
+              otelc__env_quote(v, q), name, (unsigned)min, (unsigned)max, (unsigned)def);
   return def;
 }
 
@@ -129,10 +124,10 @@ bool otelc__env_uint_opt(const char *name, uint32_t *out) {
       *out = n;
     return true;
   }
-  char q[QUOTE_MAX + 8];
+  char q[OTELC__QUOTE_BUF];
   otelc__warn("invalid value '%s' for %s (expected an integer in [0, %u]); "
               "ignoring it",
-              quote(v, q), name, (unsigned)INT32_MAX);
+              otelc__env_quote(v, q), name, (unsigned)INT32_MAX);
   return false;
 }
 
@@ -146,10 +141,10 @@ static bool parse_ms(const char *name, const char *v, uint32_t def,
     *out = n;
     return true;
   }
-  char q[QUOTE_MAX + 8];
+  char q[OTELC__QUOTE_BUF];
   otelc__warn("invalid value '%s' for %s (expected %s in milliseconds, "
               "an integer in [0, %u]); using the default %u",
-              quote(v, q), name, what, (unsigned)INT32_MAX, (unsigned)def);
+              otelc__env_quote(v, q), name, what, (unsigned)INT32_MAX, (unsigned)def);
   *out = def;
   return false;
 }
@@ -245,10 +240,10 @@ double otelc__env_double(const char *name, double def, double min, double max) {
   double d;
   if (parse_double(v, &d) && d >= min && d <= max)
     return d;
-  char q[QUOTE_MAX + 8];
+  char q[OTELC__QUOTE_BUF];
   otelc__warn("invalid value '%s' for %s (expected a number in [%g, %g]); "
               "using the default %g",
-              quote(v, q), name, min, max, def);
+              otelc__env_quote(v, q), name, min, max, def);
   return def;
 }
 
@@ -275,16 +270,16 @@ int otelc__env_enum(const char *name, const char *const *names, size_t n,
   for (size_t i = 0; i < n; i++)
     if (names[i] && word_eq(v, names[i]))
       return (int)i;
-  char q[QUOTE_MAX + 8], expected[256];
+  char q[OTELC__QUOTE_BUF], expected[256];
   join_names(names, n, expected, sizeof expected);
   if (def >= 0 && (size_t)def < n && names[def])
     otelc__warn("invalid value '%s' for %s (expected one of: %s); "
                 "using the default '%s'",
-                quote(v, q), name, expected, names[def]);
+                otelc__env_quote(v, q), name, expected, names[def]);
   else
     otelc__warn("invalid value '%s' for %s (expected one of: %s); "
                 "ignoring it",
-                quote(v, q), name, expected);
+                otelc__env_quote(v, q), name, expected);
   return def;
 }
 

@@ -58,6 +58,14 @@ size_t otelc__split_list(const char *s, otelc__token *out, size_t max);
 /* Case-insensitive token compare with a NUL-terminated word. */
 bool otelc__token_eq(otelc__token t, const char *word);
 
+/* Size of the buffer otelc__env_quote writes. */
+#define OTELC__QUOTE_BUF 168
+
+/* Copy @p v for a diagnostic line into @p out: control characters other
+ * than tab become \xNN so the line stays one line, and values longer
+ * than 160 bytes are cut and end in "...". Returns @p out. */
+const char *otelc__env_quote(const char *v, char out[OTELC__QUOTE_BUF]);
+
 /* Percent-decode src[0..len) into dst (at least len+1 bytes, NUL added).
  * Returns the decoded length, or (size_t)-1 for a malformed escape. */
 size_t otelc__percent_decode(const char *src, size_t len, char *dst);

@@ -14,7 +14,6 @@
 #define SDK_NAME "otelc"
 #define SDK_LANGUAGE "c"
 #define UNKNOWN_SERVICE "unknown_service"
-#define QUOTE_MAX 160
 
 struct otelc_resource {
   atomic_uint refs;
@@ -180,30 +179,6 @@ static otelc_status build(const builder *b, const char *schema_url,
 /* Diagnostics                                                              */
 /* ------------------------------------------------------------------------ */
 
-/* Copy @p v for a warning, escaping control characters so the warning
- * stays on one line, and cutting very long values. */
-static const char *quote(const char *v, char out[QUOTE_MAX + 8]) {
-  static const char hex[] = "0123456789abcdef";
-  size_t o = 0;
-  for (; *v && o < QUOTE_MAX; v++) {
-    unsigned char c = (unsigned char)*v;
-    if ((c < 0x20 && c != '\t') || c == 0x7f) {
-      out[o++] = '\\';
-      out[o++] = 'x';
-      out[o++] = hex[c >> 4];
-      out[o++] = hex[c & 15];
-    } else {
-      out[o++] = (char)c;
-    }
-  }
-  if (*v) {
-    memcpy(out + o, "...", 3);
-    o += 3;
-  }
-  out[o] = '\0';
-  return out;
-}
-
 /* ------------------------------------------------------------------------ */
 /* Detection                                                                */
 /* ------------------------------------------------------------------------ */
@@ -356,11 +331,11 @@ static otelc_status add_env_attrs(builder *b, char **keep) {
   otelc_status st = OTELC_OK;
   const char *why = parse_resource_attrs(s, buf, &env, &st);
   if (why) {
-    char q[QUOTE_MAX + 8];
+    char q[OTELC__QUOTE_BUF];
     otelc__warn("invalid value '%s' for OTEL_RESOURCE_ATTRIBUTES (%s; "
                 "expected comma-separated key=value pairs, "
                 "percent-encoded); ignoring the whole variable",
-                quote(s, q), why);
+                otelc__env_quote(s, q), why);
   }
   for (size_t i = 0; !why && st == OTELC_OK && i < env.count; i++)
     st = builder_set(b, env.items[i].key, &env.items[i].value);
@@ -473,10 +448,10 @@ static const char *merged_schema_url(const otelc_resource *base,
   const char *b = updating ? updating->schema_url : NULL;
   if (!a || !b || strcmp(a, b) == 0)
     return a ? a : b;
-  char qa[QUOTE_MAX + 8], qb[QUOTE_MAX + 8];
+  char qa[OTELC__QUOTE_BUF], qb[OTELC__QUOTE_BUF];
   otelc__warn("merging resources with different schema URLs '%s' and '%s'; "
               "the result has no schema URL",
-              quote(a, qa), quote(b, qb));
+              otelc__env_quote(a, qa), otelc__env_quote(b, qb));
   return NULL;
 }
 
