@@ -9,7 +9,8 @@
 
 #define CACHE_MAX 128    /* spans a thread keeps for itself */
 #define CACHE_MOVE 64    /* spans per batch moved to/from the global pool */
-#define GLOBAL_BATCHES 256 /* batches kept globally; beyond that: free() */
+#define GLOBAL_BATCHES 64 /* batches kept globally (4096 spans, ~5 MB);
+                            beyond that: free() */
 
 /* The global pool is a stack of batches. Each batch is a list of spans
  * linked through next_free whose first span records the length, so that
