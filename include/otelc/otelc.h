@@ -4,9 +4,11 @@
 #ifndef OTELC_OTELC_H
 #define OTELC_OTELC_H
 
+#include "otelc/baggage.h"
 #include "otelc/common.h"
 #include "otelc/context.h"
 #include "otelc/exporters.h"
+#include "otelc/propagation.h"
 #include "otelc/resource.h"
 #include "otelc/sampler.h"
 #include "otelc/span_processor.h"

@@ -1,13 +1,16 @@
 /* The per-thread stack of active contexts, and context values. */
 #include "common/tls.h"
+#include "propagation/propagation_internal.h"
 #include "trace/trace_internal.h"
 
 struct otelc_context {
   _Atomic uint32_t refs;
+  bool has_remote;
+  uint8_t prop_flags;        /* of the remote context */
   otelc_span *span;          /* referenced, or NULL */
   otelc_span_context remote; /* valid when span is NULL and has_remote */
-  bool has_remote;
   otelc__tstate *tracestate; /* of the remote context */
+  otelc_baggage *baggage;    /* referenced, or NULL */
 };
 
 #define STACK_MAX 256
@@ -60,49 +63,54 @@ static stack *make_stack(void) {
 
 static const otelc_context empty_ctx;
 
-bool otelc__context_parent(const otelc_context *ctx, otelc_span **span,
-                           otelc_span_context *sc, otelc__tstate **ts) {
+bool otelc__context_parent(const otelc_context *ctx, otelc__parent *out) {
   if (!ctx)
     return false;
   if (ctx->span && !otelc__span_is_noop(ctx->span)) {
-    *span = ctx->span;
-    *sc = ctx->span->ctx;
-    *ts = ctx->span->tracestate;
-    return otelc_span_context_is_valid(sc);
+    out->span = ctx->span;
+    out->sc = ctx->span->ctx;
+    out->ts = ctx->span->tracestate;
+    out->prop_flags = ctx->span->prop_flags;
+    return otelc_span_context_is_valid(&out->sc);
   }
   if (ctx->has_remote) {
-    *span = NULL;
-    *sc = ctx->remote;
-    *ts = ctx->tracestate;
+    out->span = NULL;
+    out->sc = ctx->remote;
+    out->ts = ctx->tracestate;
+    out->prop_flags = ctx->prop_flags;
     return true;
   }
   return false;
 }
 
-bool otelc__current_parent(otelc_span **span, otelc_span_context *sc,
-                           otelc__tstate **ts) {
+bool otelc__current_parent(otelc__parent *out) {
   stack *st = get_stack();
   if (!st)
     return false;
   for (uint32_t i = st->depth; i-- > 0;) {
     frame *f = &st->frames[i];
     if (f->span) {
-      if (otelc__span_is_noop(f->span))
-        continue; /* transparent: look further down */
-      *span = f->span;
-      *sc = f->span->ctx;
-      *ts = f->span->tracestate;
+      out->span = f->span;
+      out->sc = f->span->ctx;
+      out->ts = f->span->tracestate;
+      out->prop_flags = f->span->prop_flags;
       return true;
     }
-    if (f->ctx) {
-      if (otelc__context_parent(f->ctx, span, sc, ts))
-        return true;
-      if (f->ctx->span && otelc__span_is_noop(f->ctx->span))
-        continue;
-      return false; /* an empty context hides what is below it */
-    }
+    /* A context frame decides: its span, or nothing (an empty context
+     * hides what is below it). */
+    return otelc__context_parent(f->ctx, out);
   }
   return false;
+}
+
+/* The baggage of the innermost context frame: span activations keep the
+ * baggage of the context they were activated in. */
+static otelc_baggage *current_baggage(void) {
+  stack *st = get_stack();
+  for (uint32_t i = st ? st->depth : 0; i-- > 0;)
+    if (st->frames[i].ctx)
+      return st->frames[i].ctx->baggage;
+  return NULL;
 }
 
 static otelc_context *ctx_new(void) {
@@ -113,28 +121,29 @@ static otelc_context *ctx_new(void) {
 }
 
 otelc_context *otelc_context_current(void) {
-  otelc_span *span = NULL;
-  otelc_span_context sc;
-  otelc__tstate *ts = NULL;
-  if (!otelc__current_parent(&span, &sc, &ts))
+  otelc__parent par;
+  bool has = otelc__current_parent(&par);
+  otelc_baggage *bg = current_baggage();
+  if (!has && !bg)
     return NULL;
   otelc_context *c = ctx_new();
   if (!c)
     return NULL;
-  if (span) {
-    otelc__span_ref(span);
-    c->span = span;
-  } else {
-    c->remote = sc;
+  if (has && par.span) {
+    otelc__span_ref(par.span);
+    c->span = par.span;
+  } else if (has) {
+    c->remote = par.sc;
     c->has_remote = true;
-    c->tracestate = otelc__tstate_ref(ts);
+    c->tracestate = otelc__tstate_ref(par.ts);
+    c->prop_flags = par.prop_flags;
   }
+  c->baggage = otelc_baggage_ref(bg);
   return c;
 }
 
 otelc_context *otelc_context_with_span(const otelc_context *parent,
                                        otelc_span *span) {
-  (void)parent; /* no other values are propagated yet */
   otelc_context *c = ctx_new();
   if (!c)
     return NULL;
@@ -142,29 +151,79 @@ otelc_context *otelc_context_with_span(const otelc_context *parent,
     otelc__span_ref(span);
     c->span = span;
   }
+  c->baggage = otelc_baggage_ref(parent ? parent->baggage : NULL);
+  return c;
+}
+
+otelc_context *otelc__context_derive(const otelc_context *base,
+                                     const otelc_span_context *remote,
+                                     const char *ts, size_t ts_len,
+                                     uint8_t prop_flags, bool set_baggage,
+                                     otelc_baggage *baggage) {
+  otelc_context *c = ctx_new();
+  if (!c)
+    return NULL;
+  if (remote) {
+    c->remote = *remote;
+    c->remote.is_remote = true;
+    c->has_remote = true;
+    c->prop_flags = prop_flags;
+    if (ts_len && !(c->tracestate = otelc__tstate_new(ts, ts_len))) {
+      otelc__free(c);
+      return NULL;
+    }
+  } else if (base) {
+    if (base->span)
+      otelc__span_ref(c->span = base->span);
+    c->remote = base->remote;
+    c->has_remote = base->has_remote;
+    c->prop_flags = base->prop_flags;
+    c->tracestate = otelc__tstate_ref(base->tracestate);
+  }
+  c->baggage = otelc_baggage_ref(set_baggage ? baggage
+                                             : base ? base->baggage : NULL);
   return c;
 }
 
 otelc_context *otelc_context_with_remote(const otelc_context *parent,
                                          const otelc_span_context *sc,
                                          const char *tracestate) {
-  (void)parent;
   if (!otelc_span_context_is_valid(sc))
     return NULL;
-  otelc_context *c = ctx_new();
-  if (!c)
-    return NULL;
-  c->remote = *sc;
-  c->remote.is_remote = true;
-  c->has_remote = true;
-  if (tracestate && tracestate[0]) {
-    c->tracestate = otelc__tstate_new(tracestate, strlen(tracestate));
-    if (!c->tracestate) {
-      otelc__free(c);
-      return NULL;
-    }
+  return otelc__context_derive(parent, sc, tracestate,
+                               tracestate ? strlen(tracestate) : 0, 0, false,
+                               NULL);
+}
+
+otelc_context *otelc_context_with_baggage(const otelc_context *parent,
+                                          otelc_baggage *b) {
+  return otelc__context_derive(parent, NULL, NULL, 0, 0, true, b);
+}
+
+const otelc_baggage *otelc_context_baggage(const otelc_context *ctx) {
+  return ctx ? ctx->baggage : NULL;
+}
+
+const otelc_baggage *otelc_baggage_current(void) {
+  return current_baggage();
+}
+
+void otelc__context_view(const otelc_context *ctx, otelc__ctx_view *out) {
+  otelc__parent par;
+  bool has = ctx ? otelc__context_parent(ctx, &par)
+                 : otelc__current_parent(&par);
+  out->has_sc = has && otelc_span_context_is_valid(&par.sc);
+  if (out->has_sc) {
+    out->sc = par.sc;
+    out->prop_flags = par.prop_flags;
+    out->tracestate = par.ts ? par.ts->s : NULL;
+    out->tracestate_len = par.ts ? par.ts->len : 0;
+  } else {
+    out->prop_flags = 0;
+    out->tracestate = NULL;
+    out->tracestate_len = 0;
   }
-  return c;
+  out->baggage = ctx ? ctx->baggage : current_baggage();
 }
 
 otelc_context *otelc_context_ref(otelc_context *ctx) {
@@ -181,6 +240,7 @@ void otelc_context_release(otelc_context *ctx) {
   if (ctx->span)
     otelc__span_unref(ctx->span);
   otelc__tstate_release(ctx->tracestate);
+  otelc_baggage_release(ctx->baggage);
   otelc__free(ctx);
 }
 
@@ -190,23 +250,19 @@ otelc_span *otelc_context_span(const otelc_context *ctx) {
 
 bool otelc_context_span_context(const otelc_context *ctx,
                                 otelc_span_context *out) {
-  otelc_span *span = NULL;
-  otelc__tstate *ts = NULL;
-  otelc_span_context sc;
-  if (!otelc__context_parent(ctx, &span, &sc, &ts))
+  otelc__parent par;
+  if (!otelc__context_parent(ctx, &par))
     return false;
   if (out)
-    *out = sc;
+    *out = par.sc;
   return true;
 }
 
 const char *otelc_context_tracestate(const otelc_context *ctx) {
-  otelc_span *span = NULL;
-  otelc__tstate *ts = NULL;
-  otelc_span_context sc;
-  if (!otelc__context_parent(ctx, &span, &sc, &ts) || !ts)
+  otelc__parent par;
+  if (!otelc__context_parent(ctx, &par) || !par.ts)
     return NULL;
-  return ts->s;
+  return par.ts->s;
 }
 
 static otelc_scope push(otelc_span *span, otelc_context *ctx) {
@@ -287,22 +343,15 @@ otelc_status otelc_context_detach(otelc_scope scope) {
 }
 
 otelc_span *otelc_span_current(void) {
-  otelc_span *span = NULL;
-  otelc_span_context sc;
-  otelc__tstate *ts = NULL;
-  if (!otelc__current_parent(&span, &sc, &ts))
-    return NULL;
-  return span;
+  otelc__parent par;
+  return otelc__current_parent(&par) ? par.span : NULL;
 }
 
 bool otelc_current_span_context(otelc_span_context *out) {
-  otelc_span *span = NULL;
-  otelc_span_context sc;
-  otelc__tstate *ts = NULL;
-  if (!otelc__current_parent(&span, &sc, &ts) ||
-      !otelc_span_context_is_valid(&sc))
+  otelc__parent par;
+  if (!otelc__current_parent(&par) || !otelc_span_context_is_valid(&par.sc))
     return false;
   if (out)
-    *out = sc;
+    *out = par.sc;
   return true;
 }

@@ -66,17 +66,16 @@ otelc_span *otelc_span_start(otelc_tracer *t, const char *name,
     return &otelc__noop_span;
 
   /* 1. Parent. */
-  otelc_span_context parent;
-  otelc__tstate *parent_ts = NULL;
-  otelc_span *parent_span = NULL;
+  otelc__parent par = {NULL, {{0}, {0}, 0, false}, NULL, 0};
   bool has_parent = false;
   if (!opts->root) {
     if (opts->parent)
-      has_parent = otelc__context_parent(opts->parent, &parent_span, &parent,
-                                         &parent_ts);
+      has_parent = otelc__context_parent(opts->parent, &par);
     else
-      has_parent = otelc__current_parent(&parent_span, &parent, &parent_ts);
+      has_parent = otelc__current_parent(&par);
   }
+  const otelc_span_context parent = par.sc;
+  otelc__tstate *parent_ts = par.ts;
 
   /* 2. Trace id, before sampling. */
   otelc__tls *tls = OTELC__LIKELY(!p->has_idgen) ? otelc__rng_tls() : NULL;
@@ -133,6 +132,7 @@ otelc_span *otelc_span_start(otelc_tracer *t, const char *name,
   atomic_init(&s->refs, 1);
   s->ctx = ctx;
   s->tracer = t;
+  s->prop_flags = par.prop_flags;
   if (OTELC__UNLIKELY(res.tracestate != NULL))
     s->tracestate = otelc__tstate_new(res.tracestate, strlen(res.tracestate));
   else

@@ -57,6 +57,7 @@ struct otelc_span {
   uint32_t pool_count;          /* pool: length of the batch it heads */
   bool owns_heap; /* set at end: attrs, events, links or arena use heap */
   bool warned_limits; /* one limit warning per span */
+  uint8_t prop_flags; /* OTELC__PROP_*, inherited from the parent */
   struct otelc_tracer *tracer;
   const char *name;
 
@@ -208,14 +209,21 @@ struct otelc_tracer_provider {
 /* Resolves a global proxy tracer to the real one (NULL: no-op). */
 struct otelc_tracer *otelc__tracer_resolve(struct otelc_tracer *t);
 
-/* The innermost active span and span context of this thread, skipping
- * activations of the no-op span. Returns false when nothing is active.
- * *span may be NULL for a remote context; *ts is borrowed. */
-bool otelc__current_parent(otelc_span **span, otelc_span_context *sc,
-                           otelc__tstate **ts);
+/* A span's parent as found in a context: the local span (NULL for a remote
+ * parent), its span context and tracestate (borrowed), and the
+ * propagation flags that travel with it. */
+typedef struct otelc__parent {
+  otelc_span *span;
+  otelc_span_context sc;
+  otelc__tstate *ts;
+  uint8_t prop_flags;
+} otelc__parent;
 
-/* Parent info held by a context (borrowed). */
-bool otelc__context_parent(const otelc_context *ctx, otelc_span **span,
-                           otelc_span_context *sc, otelc__tstate **ts);
+/* The innermost active span or remote span context of this thread,
+ * skipping activations of the no-op span. False when nothing is active. */
+bool otelc__current_parent(otelc__parent *out);
+
+/* The parent held by @p ctx (NULL: none). */
+bool otelc__context_parent(const otelc_context *ctx, otelc__parent *out);
 
 #endif /* OTELC_SRC_TRACE_INTERNAL_H */
