@@ -6,7 +6,7 @@
 
 __thread otelc__tls otelc__tls_data __attribute__((tls_model("initial-exec")));
 
-#define MAX_CLEANUPS 4
+#define MAX_CLEANUPS 8
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static pthread_key_t key;

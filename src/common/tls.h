@@ -20,6 +20,8 @@ typedef struct otelc__tls {
   uint32_t cache_count;
   struct otelc_span *cache_head; /* free spans kept by this thread */
   struct otelc__ctx_stack *stack; /* active contexts, allocated on use */
+  void *blocks[2];                /* free small blocks, by size class */
+  uint16_t n_blocks[2];
   bool registered; /* thread-exit cleanup installed */
 } otelc__tls;
 

@@ -1,4 +1,5 @@
 /* The per-thread stack of active contexts, and context values. */
+#include "common/blocks.h"
 #include "common/tls.h"
 #include "propagation/propagation_internal.h"
 #include "trace/trace_internal.h"
@@ -113,10 +114,16 @@ static otelc_baggage *current_baggage(void) {
   return NULL;
 }
 
+_Static_assert(sizeof(struct otelc_context) <=
+                   OTELC__BLOCK_SIZE(OTELC__BLOCK_64),
+               "a context must fit a small block");
+
 static otelc_context *ctx_new(void) {
-  otelc_context *c = otelc__calloc(1, sizeof *c);
-  if (c)
+  otelc_context *c = otelc__block_alloc(OTELC__BLOCK_64);
+  if (c) {
+    memset(c, 0, sizeof *c);
     atomic_init(&c->refs, 1);
+  }
   return c;
 }
 
@@ -169,7 +176,7 @@ otelc_context *otelc__context_derive(const otelc_context *base,
     c->has_remote = true;
     c->prop_flags = prop_flags;
     if (ts_len && !(c->tracestate = otelc__tstate_new(ts, ts_len))) {
-      otelc__free(c);
+      otelc__block_free(c, OTELC__BLOCK_64);
       return NULL;
     }
   } else if (base) {
@@ -241,7 +248,7 @@ void otelc_context_release(otelc_context *ctx) {
     otelc__span_unref(ctx->span);
   otelc__tstate_release(ctx->tracestate);
   otelc_baggage_release(ctx->baggage);
-  otelc__free(ctx);
+  otelc__block_free(ctx, OTELC__BLOCK_64);
 }
 
 otelc_span *otelc_context_span(const otelc_context *ctx) {

@@ -4,6 +4,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
+#include "common/blocks.h"
 #include "common/tls.h"
 #include "trace/trace_internal.h"
 
@@ -147,10 +148,17 @@ void otelc__span_free(otelc_span *s) {
   }
 }
 
+/* Short tracestates (the usual case) live in a small block. */
+static inline bool tstate_small(size_t len) {
+  return sizeof(otelc__tstate) + len + 1 <= OTELC__BLOCK_SIZE(OTELC__BLOCK_128);
+}
+
 otelc__tstate *otelc__tstate_new(const char *s, size_t len) {
   if (!s || len == 0 || len > UINT32_MAX - 1)
     return NULL;
-  otelc__tstate *t = otelc__malloc(sizeof *t + len + 1);
+  otelc__tstate *t = tstate_small(len)
+                         ? otelc__block_alloc(OTELC__BLOCK_128)
+                         : otelc__malloc(sizeof *t + len + 1);
   if (!t)
     return NULL;
   atomic_init(&t->refs, 1);
@@ -161,6 +169,10 @@ otelc__tstate *otelc__tstate_new(const char *s, size_t len) {
 }
 
 void otelc__tstate_release(otelc__tstate *t) {
-  if (t && atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) == 1)
+  if (!t || atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1)
+    return;
+  if (tstate_small(t->len))
+    otelc__block_free(t, OTELC__BLOCK_128);
+  else
     otelc__free(t);
 }
