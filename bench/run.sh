@@ -88,3 +88,19 @@ for mode in on off; do
            (m == "on" ? "parentbased_always_on" : "always_off"),
            p / d, e / d, t / d, dr, n + 20000 }'
 done
+
+pbin=$root/build/release/bench/bench_propagation
+echo
+echo "== propagation (W3C traceparent + tracestate through a carrier)"
+for ((i = 0; i < repeat; i++)); do echo "  $("$pbin" "$spans")"; done
+echo "== instructions/op under callgrind ($cg_large - $cg_small operations)"
+for op in parse extract inject; do
+  for n in "$cg_small" "$cg_large"; do
+    valgrind --tool=callgrind --callgrind-out-file="$tmp/p.$op.$n" \
+      "$pbin" "$n" "$op" >/dev/null 2>&1
+  done
+  a=$(total_of "$tmp/p.$op.$cg_small")
+  b=$(total_of "$tmp/p.$op.$cg_large")
+  awk -v d="$((b - a))" -v n="$((cg_large - cg_small))" -v op="$op" \
+    'BEGIN { printf "%s: %.0f instructions/op\n", op, d / n }'
+done
