@@ -104,3 +104,19 @@ for op in parse extract inject; do
   awk -v d="$((b - a))" -v n="$((cg_large - cg_small))" -v op="$op" \
     'BEGIN { printf "%s: %.0f instructions/op\n", op, d / n }'
 done
+
+ebin=$root/build/release/bench/bench_otlp_encode
+echo
+echo "== OTLP encoding (4-attribute spans, batches of 512)"
+for ((i = 0; i < repeat; i++)); do "$ebin" 20000 | sed 's/^/  /'; done
+echo "== instructions/span under callgrind"
+for fmt in pb json; do
+  for n in 20 60; do
+    valgrind --tool=callgrind --callgrind-out-file="$tmp/e.$fmt.$n" \
+      "$ebin" "$n" "$fmt" >/dev/null 2>&1
+  done
+  a=$(total_of "$tmp/e.$fmt.20")
+  b=$(total_of "$tmp/e.$fmt.60")
+  awk -v d="$((b - a))" -v fmt="$fmt" \
+    'BEGIN { printf "%s: %.0f instructions/span\n", fmt, d / (40 * 512) }'
+done

@@ -192,6 +192,15 @@ OTELC_API void otelc_diag_set_handler(otelc_diag_handler handler,
                                       void *user_data);
 
 /**
+ * @brief Report a diagnostic through otelc's handler (printf-style), for
+ * otelc's optional libraries and instrumentation modules, so that their
+ * messages follow otelc_diag_set_handler and OTEL_LOG_LEVEL too. Lines
+ * are cut at 1023 bytes. Thread safety: safe from any thread.
+ */
+OTELC_API void otelc_diag_log(otelc_log_level level, const char *fmt, ...)
+    OTELC_PRINTF(2, 3);
+
+/**
  * @brief Set the minimum level of diagnostics reported. The default is
  * taken from OTEL_LOG_LEVEL (debug, info, warn, error, none), else info.
  * Thread safety: safe from any thread.

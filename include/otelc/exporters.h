@@ -38,6 +38,32 @@ typedef struct otelc_console_opts {
 OTELC_API otelc_status otelc_console_exporter_new(const otelc_console_opts *opts,
                                                   otelc_span_exporter **out);
 
+/** Settings of the OTLP file exporter; zero fields take the defaults. */
+typedef struct otelc_file_exporter_opts {
+  /** File to append to (created 0644); NULL or "-" writes to stdout. */
+  const char *path;
+  /** Rotate before a write would take the file past this many bytes
+   *  (0: never). Rotation renames path to path.1, path.1 to path.2, ... */
+  uint64_t max_bytes;
+  /** Rotated files kept (default 3); older ones are removed. */
+  uint32_t max_files;
+} otelc_file_exporter_opts;
+
+/**
+ * @brief An exporter writing OTLP/JSON lines: each export is one
+ * ExportTraceServiceRequest on one line, the format of the OpenTelemetry
+ * Collector's file exporter and receiver ("otlp/stdout" in
+ * OTEL_TRACES_EXPORTER writes them to stdout). Write errors are reported
+ * (once until writes succeed again) and fail the export; they never stop
+ * the program.
+ * @param opts may be NULL (stdout). The path is copied.
+ * @return OTELC_OK, OTELC_ERR_NOMEM, OTELC_ERR_IO (the file cannot be
+ * opened).
+ */
+OTELC_API otelc_status
+otelc_file_exporter_new(const otelc_file_exporter_opts *opts,
+                        otelc_span_exporter **out);
+
 /**
  * @brief An exporter that keeps every exported span in memory, for tests.
  * Read it with the functions below while the provider that owns it lives.

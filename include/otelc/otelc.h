@@ -8,6 +8,7 @@
 #include "otelc/common.h"
 #include "otelc/context.h"
 #include "otelc/exporters.h"
+#include "otelc/otlp_encode.h"
 #include "otelc/propagation.h"
 #include "otelc/resource.h"
 #include "otelc/sampler.h"

@@ -113,6 +113,20 @@ otelc_span_exporter_new(const otelc_span_exporter_ops *ops, void *self,
 /** @brief Free an exporter not handed to a processor. NULL is ignored. */
 OTELC_API void otelc_span_exporter_free(otelc_span_exporter *e);
 
+/** Makes an exporter configured from the environment. */
+typedef otelc_status (*otelc_span_exporter_factory)(otelc_span_exporter **out);
+
+/**
+ * @brief Make @p name (copied; at most 31 characters) usable in
+ * OTEL_TRACES_EXPORTER. Optional exporter libraries (otelc_otlp) register
+ * themselves when loaded. A later registration of the same name replaces
+ * the earlier one.
+ * @return OTELC_OK, OTELC_ERR_INVALID_ARG, OTELC_ERR_LIMIT (16 names).
+ * Thread safety: safe from any thread.
+ */
+OTELC_API otelc_status
+otelc_span_exporter_register(const char *name, otelc_span_exporter_factory make);
+
 /* ------------------------------------------------------------------------ */
 /* Processors                                                                */
 /* ------------------------------------------------------------------------ */

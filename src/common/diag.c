@@ -74,14 +74,11 @@ static const char *level_name(otelc_log_level level) {
   }
 }
 
-void otelc__log(otelc_log_level level, const char *fmt, ...) {
+static void vlog(otelc_log_level level, const char *fmt, va_list ap) {
   if (!otelc__log_enabled(level))
     return;
   char buf[1024];
-  va_list ap;
-  va_start(ap, fmt);
   int n = vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
   if (n < 0)
     return;
   otelc_diag_handler h = atomic_load(&diag_handler);
@@ -91,4 +88,20 @@ void otelc__log(otelc_log_level level, const char *fmt, ...) {
   }
   /* One fprintf call per line so lines from threads do not interleave. */
   fprintf(stderr, "otelc: %s: %s\n", level_name(level), buf);
+}
+
+void otelc__log(otelc_log_level level, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vlog(level, fmt, ap);
+  va_end(ap);
+}
+
+void otelc_diag_log(otelc_log_level level, const char *fmt, ...) {
+  if (!fmt)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  vlog(level, fmt, ap);
+  va_end(ap);
 }

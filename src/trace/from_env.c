@@ -1,4 +1,5 @@
 /* A tracer provider configured by the OTEL_* environment variables. */
+#include <pthread.h>
 #include <stdio.h>
 #include <strings.h>
 
@@ -8,30 +9,66 @@
 
 #define MAX_EXPORTERS 8
 
-typedef otelc_status (*exporter_factory)(otelc_span_exporter **out);
-
 static otelc_status console_factory(otelc_span_exporter **out) {
   return otelc_console_exporter_new(NULL, out);
 }
 
-static const struct {
-  const char *name;
-  exporter_factory make;
-  bool batch; /* wrap in a batch processor (else simple) */
-} known[] = {
-    {"console", console_factory, true},
-};
+/* "otlp/stdout": OTLP/JSON lines on stdout. */
+static otelc_status stdout_factory(otelc_span_exporter **out) {
+  return otelc_file_exporter_new(NULL, out);
+}
+
+#define MAX_REGISTERED 16
+
+static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+  char name[32];
+  otelc_span_exporter_factory make;
+} registry[MAX_REGISTERED] = {{"console", console_factory},
+                               {"otlp/stdout", stdout_factory}};
+static size_t n_registered = 2;
+
+otelc_status otelc_span_exporter_register(const char *name,
+                                          otelc_span_exporter_factory make) {
+  if (!name || !name[0] || strlen(name) >= sizeof registry[0].name || !make)
+    return OTELC_ERR_INVALID_ARG;
+  otelc_status st = OTELC_OK;
+  pthread_mutex_lock(&registry_mu);
+  size_t i = 0;
+  while (i < n_registered && strcasecmp(registry[i].name, name) != 0)
+    i++;
+  if (i == n_registered) {
+    if (n_registered == MAX_REGISTERED)
+      st = OTELC_ERR_LIMIT;
+    else
+      snprintf(registry[n_registered++].name, sizeof registry[0].name, "%s",
+               name);
+  }
+  if (st == OTELC_OK)
+    registry[i].make = make;
+  pthread_mutex_unlock(&registry_mu);
+  return st;
+}
+
+static otelc_span_exporter_factory lookup(otelc__token name) {
+  otelc_span_exporter_factory make = NULL;
+  pthread_mutex_lock(&registry_mu);
+  for (size_t i = 0; i < n_registered && !make; i++)
+    if (otelc__token_eq(name, registry[i].name))
+      make = registry[i].make;
+  pthread_mutex_unlock(&registry_mu);
+  return make;
+}
 
 /* Add the processor for exporter @p name to @p procs. */
 static void add_exporter(otelc__token name, otelc_span_processor **procs,
                          size_t *n) {
   if (otelc__token_eq(name, "none"))
     return;
-  for (size_t i = 0; i < OTELC__ARRAY_LEN(known); i++) {
-    if (!otelc__token_eq(name, known[i].name))
-      continue;
+  otelc_span_exporter_factory make = lookup(name);
+  if (make) {
     otelc_span_exporter *e = NULL;
-    if (known[i].make(&e) != OTELC_OK)
+    if (make(&e) != OTELC_OK)
       return;
     otelc_batch_opts o;
     otelc_batch_opts_from_env(&o);
@@ -41,7 +78,8 @@ static void add_exporter(otelc__token name, otelc_span_processor **procs,
   }
   if (otelc__token_eq(name, "otlp"))
     otelc__warn("OTEL_TRACES_EXPORTER: the 'otlp' exporter is not part of "
-                "this build; spans will not be exported through it");
+                "this program (link otelc_otlp); spans will not be exported "
+                "through it");
   else
     otelc__warn("OTEL_TRACES_EXPORTER: unknown exporter '%.*s' ignored",
                 (int)name.len, name.p);

@@ -1,0 +1,49 @@
+/*
+ * otelc/otlp_encode.h - OTLP encoding of spans, for exporters and tools:
+ * the ExportTraceServiceRequest in protobuf or in the OTLP/JSON mapping.
+ * The OTLP transports and the file exporter are built on these.
+ */
+#ifndef OTELC_OTLP_ENCODE_H
+#define OTELC_OTLP_ENCODE_H
+
+#include "otelc/span_processor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** A reusable output buffer; start with all fields zero. */
+typedef struct otelc_otlp_buffer {
+  uint8_t *data;
+  size_t len;
+  size_t cap;
+} otelc_otlp_buffer;
+
+typedef enum otelc_otlp_format {
+  OTELC_OTLP_PROTOBUF = 0,
+  OTELC_OTLP_JSON = 1
+} otelc_otlp_format;
+
+/**
+ * @brief Encode @p n ended spans as one ExportTraceServiceRequest into
+ * @p buf (replacing its contents; its memory is reused and grown as
+ * needed). Spans are grouped by resource and instrumentation scope.
+ * JSON is one line with no newline; invalid UTF-8 in strings becomes
+ * U+FFFD, so receivers never reject the message.
+ * @return OTELC_OK, OTELC_ERR_INVALID_ARG, OTELC_ERR_NOMEM, OTELC_ERR_LIMIT
+ * (the request would pass 64 MiB).
+ * Thread safety: spans may be read from any thread; one buffer per thread.
+ */
+OTELC_API otelc_status otelc_otlp_encode_spans(otelc_span *const *spans,
+                                               size_t n,
+                                               otelc_otlp_format format,
+                                               otelc_otlp_buffer *buf);
+
+/** @brief Free the buffer's memory and zero it. NULL is ignored. */
+OTELC_API void otelc_otlp_buffer_free(otelc_otlp_buffer *buf);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* OTELC_OTLP_ENCODE_H */

@@ -1,0 +1,86 @@
+/*
+ * OTLP encoding: a growable byte buffer, grouping of spans by resource and
+ * scope, and the protobuf and JSON encoders of ExportTraceServiceRequest.
+ * Encoders write straight from span records into a reusable buffer: no
+ * intermediate message objects, no allocation once the buffer has grown.
+ */
+#ifndef OTELC_SRC_EXPORT_OTLP_INTERNAL_H
+#define OTELC_SRC_EXPORT_OTLP_INTERNAL_H
+
+#include "common/internal.h"
+#include "otelc/span_processor.h"
+
+/* Largest request otelc builds (the specification's 64 MiB). */
+#define OTELC__OTLP_MAX_REQUEST (64u * 1024u * 1024u)
+
+typedef struct otelc__buf {
+  uint8_t *data;
+  size_t len, cap;
+  bool failed; /* an allocation failed or the limit was passed */
+} otelc__buf;
+
+void otelc__buf_init(otelc__buf *b);
+void otelc__buf_free(otelc__buf *b);
+/* Empty the buffer, keeping its memory. */
+static inline void otelc__buf_reset(otelc__buf *b) {
+  b->len = 0;
+  b->failed = false;
+}
+/* Room for @p extra more bytes; false (and b->failed) when memory ran out
+ * or the total would pass OTELC__OTLP_MAX_REQUEST. */
+bool otelc__buf_grow(otelc__buf *b, size_t extra);
+static inline bool otelc__buf_reserve(otelc__buf *b, size_t extra) {
+  return OTELC__LIKELY(b->cap - b->len >= extra) || otelc__buf_grow(b, extra);
+}
+static inline void otelc__buf_put(otelc__buf *b, const void *p, size_t n) {
+  if (otelc__buf_reserve(b, n)) {
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+  }
+}
+static inline void otelc__buf_byte(otelc__buf *b, uint8_t c) {
+  if (otelc__buf_reserve(b, 1))
+    b->data[b->len++] = c;
+}
+
+/* Spans of one resource and one instrumentation scope. */
+typedef struct otelc__span_group {
+  const otelc_resource *resource;
+  const otelc_scope_info *scope;
+  size_t first, count; /* a range of the sorted array */
+} otelc__span_group;
+
+/* Order @p n spans into @p sorted (n slots) so that each (resource, scope)
+ * pair is contiguous, groups of one resource adjacent, and spans keep
+ * their order within a group; describe the groups in @p groups (n slots).
+ * Returns the number of groups. */
+size_t otelc__otlp_group(otelc_span *const *spans, size_t n,
+                         otelc_span **sorted, otelc__span_group *groups);
+
+/* OTLP flags of a span or link: W3C flags plus the is-remote bits. */
+#define OTELC__OTLP_FLAG_HAS_IS_REMOTE 0x100u
+#define OTELC__OTLP_FLAG_IS_REMOTE 0x200u
+
+/* ExportTraceServiceRequest for @p n ended spans, written to @p out (reset
+ * first). Returns OTELC_OK, OTELC_ERR_NOMEM, or OTELC_ERR_LIMIT when it
+ * would pass OTELC__OTLP_MAX_REQUEST. */
+otelc_status otelc__otlp_traces_pb(otelc__buf *out, otelc_span *const *spans,
+                                   size_t n);
+
+/* The same request in the OTLP/JSON mapping (one line, no newline).
+ * Strings are escaped for JSON; invalid UTF-8 becomes U+FFFD so that the
+ * receiver never rejects the message. */
+otelc_status otelc__otlp_traces_json(otelc__buf *out,
+                                     otelc_span *const *spans, size_t n);
+
+/* Read an ExportTrace/Metrics/LogsServiceResponse: the partial success
+ * (field 1) with its rejected count (field 1) and error message (field 2,
+ * cut to @p msg_cap - 1 bytes). Missing fields give 0 and "". */
+otelc_status otelc__otlp_partial_success_pb(const uint8_t *p, size_t n,
+                                            int64_t *rejected, char *msg,
+                                            size_t msg_cap);
+otelc_status otelc__otlp_partial_success_json(const char *p, size_t n,
+                                              int64_t *rejected, char *msg,
+                                              size_t msg_cap);
+
+#endif /* OTELC_SRC_EXPORT_OTLP_INTERNAL_H */
