@@ -172,7 +172,9 @@ if want valgrind; then
   stage_begin valgrind "valgrind memcheck over the unit tests (default build)"
   configure_and_build default
   testdir=$root/build/default/tests
-  mapfile -t exes < <(find "$testdir" -maxdepth 1 -type f -name 'test_*' \
+  # Unit tests of the core sit in tests/; those of optional libraries in
+  # the subdirectories that build them.
+  mapfile -t exes < <(find "$testdir" -type f -name 'test_*' \
     -perm -u+x 2>/dev/null | sort)
   mapfile -t srcs < <(find "$root/tests/unit" -maxdepth 1 -name 'test_*.c' \
     2>/dev/null | sort)

@@ -74,6 +74,7 @@ static const char *level_name(otelc_log_level level) {
   }
 }
 
+OTELC_PRINTF(2, 0)
 static void vlog(otelc_log_level level, const char *fmt, va_list ap) {
   if (!otelc__log_enabled(level))
     return;

@@ -19,6 +19,34 @@
  *       processor into otelc_file_exporter_new(<path>), small batches so
  *       that the file has several lines, and writes what was recorded.
  *
+ *   otlp_tool http <expected.json> [options]   (when built with
+ *                                              libotelc_otlp)
+ *       Records the same trace through a batch processor into
+ *       otelc_otlp_span_exporter_new, flushes and shuts the provider
+ *       down, writes what was recorded, and prints one JSON line on
+ *       stdout: {"new": status of otelc_otlp_span_exporter_new, "flush",
+ *       "flush_ms", "shutdown", "shutdown_ms", the exporter's counters
+ *       (exports, attempts, succeeded, failed, rejected_spans,
+ *       last_http_status) and "processor": {exported, export_failed}}.
+ *       Statuses are otelc_status_name() strings. Options:
+ *         --endpoint URL      otelc_otlp_opts.endpoint
+ *         --protocol P        protobuf or json
+ *         --gzip              gzip compression
+ *         --headers H         otelc_otlp_opts.headers
+ *         --timeout MS        otelc_otlp_opts.timeout_ms
+ *         --batch N           spans per export (default 512)
+ *         --export-timeout MS the batch processor's (default 30000)
+ *         --flush-ms MS       force_flush bound; 0 skips it (default 10000)
+ *         --shutdown-ms MS    shutdown bound (default 10000)
+ *         --from-env          the provider comes from
+ *                             otelc_tracer_provider_new_from_env: set
+ *                             OTEL_TRACES_EXPORTER=otlp,otlp_tool_memory
+ *                             (a memory exporter this tool registers, read
+ *                             for expected.json) and the span limits of
+ *                             the other modes through OTEL_SPAN_*; the
+ *                             exporter options above are then unused and
+ *                             its counters are not printed.
+ *
  * The expected file describes each span as recorded: ids in hex, times as
  * decimal strings, the OTLP flags (W3C flags, bit 8 "has is-remote", bit
  * 9 "parent is remote"), and attributes as {key, type, value}. Strings are
@@ -30,17 +58,22 @@
  * could not be written); 2 on misuse; 3 when the files were written but
  * otelc did not record what the tool asked for (printed on stderr).
  */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "otelc/exporters.h"
 #include "otelc/otelc.h"
 #include "otelc/otlp_encode.h"
 #include "otelc/sampler.h"
+#ifdef OTELC_HAVE_OTLP_HTTP
+#include "otelc/otlp.h"
+#endif
 
 /* Times above 2^53 ns, so that a reader using doubles would lose digits. */
 #define T0 UINT64_C(1700000000123456789)
@@ -923,6 +956,146 @@ static int cmd_file(const char *out_path, const char *expected_path) {
 }
 #endif
 
+#ifdef OTELC_HAVE_OTLP_HTTP
+static uint64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static uint32_t parse_ms(const char *opt, const char *v) {
+  char *end;
+  unsigned long n = strtoul(v, &end, 10);
+  if (!*v || *end || n > UINT32_MAX)
+    die("%s wants a number, not '%s'", opt, v);
+  return (uint32_t)n;
+}
+
+/* The memory exporter made through OTEL_TRACES_EXPORTER (--from-env). */
+static otelc_span_exporter *g_env_mem;
+
+static otelc_status env_memory_factory(otelc_span_exporter **out) {
+  otelc_status st = otelc_memory_exporter_new(out);
+  if (st == OTELC_OK)
+    g_env_mem = *out;
+  return st;
+}
+
+static int cmd_http(int argc, char **argv) {
+  const char *expected_path = argv[0];
+  otelc_otlp_opts oo = {0};
+  otelc_batch_opts bo = {.max_queue_size = 2048,
+                         .max_export_batch_size = 512,
+                         .schedule_delay_ms = 5000,
+                         .export_timeout_ms = 30000};
+  uint32_t flush_ms = 10000, shutdown_ms = 10000;
+  bool from_env = false;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    bool takes = true;
+    if (strcmp(a, "--gzip") == 0) {
+      oo.compression = OTELC_OTLP_COMPRESSION_GZIP;
+      takes = false;
+    } else if (strcmp(a, "--from-env") == 0) {
+      from_env = true;
+      takes = false;
+    } else if (!v) {
+      die("%s wants a value", a);
+    } else if (strcmp(a, "--endpoint") == 0) {
+      oo.endpoint = v;
+    } else if (strcmp(a, "--protocol") == 0) {
+      if (strcmp(v, "json") == 0)
+        oo.protocol = OTELC_OTLP_HTTP_JSON;
+      else if (strcmp(v, "protobuf") == 0)
+        oo.protocol = OTELC_OTLP_HTTP_PROTOBUF;
+      else
+        die("--protocol wants protobuf or json");
+    } else if (strcmp(a, "--headers") == 0) {
+      oo.headers = v;
+    } else if (strcmp(a, "--timeout") == 0) {
+      oo.timeout_ms = parse_ms(a, v);
+    } else if (strcmp(a, "--batch") == 0) {
+      bo.max_export_batch_size = parse_ms(a, v);
+    } else if (strcmp(a, "--export-timeout") == 0) {
+      bo.export_timeout_ms = parse_ms(a, v);
+    } else if (strcmp(a, "--flush-ms") == 0) {
+      flush_ms = parse_ms(a, v);
+    } else if (strcmp(a, "--shutdown-ms") == 0) {
+      shutdown_ms = parse_ms(a, v);
+    } else {
+      die("unknown option %s", a);
+    }
+    if (takes)
+      i++;
+  }
+
+  otelc_span_exporter *oe = NULL;
+  otelc_span_processor *bp = NULL;
+  provider pv = {0};
+  if (from_env) {
+    check(otelc_span_exporter_register("otlp_tool_memory",
+                                       env_memory_factory),
+          "otelc_span_exporter_register");
+    check(otelc_tracer_provider_new_from_env(NULL, &pv.p),
+          "otelc_tracer_provider_new_from_env");
+    if (!g_env_mem)
+      die("OTEL_TRACES_EXPORTER does not name otlp_tool_memory");
+    pv.mem = g_env_mem;
+  } else {
+    otelc_status st = otelc_otlp_span_exporter_new(&oo, &oe);
+    if (st != OTELC_OK) {
+      printf("{\"new\":\"%s\"}\n", otelc_status_name(st));
+      return 0;
+    }
+    check(otelc_batch_span_processor_new(oe, &bo, &bp),
+          "otelc_batch_span_processor_new");
+    otelc_span_limits lim = small_limits();
+    pv = make_provider(kResource1, sizeof kResource1 / sizeof kResource1[0],
+                       "https://opentelemetry.io/schemas/1.26.0", &lim, bp);
+  }
+  record_main(pv.p);
+
+  otelc_status flush = OTELC_OK;
+  uint64_t t0 = mono_ms();
+  if (flush_ms)
+    flush = otelc_tracer_provider_force_flush(pv.p, flush_ms);
+  uint64_t t1 = mono_ms();
+  otelc_status shut = otelc_tracer_provider_shutdown(pv.p, shutdown_ms);
+  uint64_t t2 = mono_ms();
+
+  size_t n;
+  otelc_span **spans = collect(pv.mem, &n);
+  if (n != 4)
+    die("the memory exporter holds %zu spans, want 4", n);
+  write_expected(expected_path, spans, n);
+  free(spans);
+
+  printf("{\"new\":\"OK\",\"flush\":\"%s\",\"flush_ms\":%" PRIu64
+         ",\"shutdown\":\"%s\",\"shutdown_ms\":%" PRIu64,
+         otelc_status_name(flush), t1 - t0, otelc_status_name(shut),
+         t2 - t1);
+  if (!from_env) {
+    otelc_otlp_stats es;
+    otelc_otlp_exporter_get_stats(oe, &es);
+    otelc_span_processor_stats ps;
+    otelc_span_processor_get_stats(bp, &ps);
+    printf(",\"exports\":%" PRIu64 ",\"attempts\":%" PRIu64
+           ",\"succeeded\":%" PRIu64 ",\"failed\":%" PRIu64
+           ",\"rejected_spans\":%" PRIu64 ",\"last_http_status\":%ld"
+           ",\"processor\":{\"exported\":%" PRIu64
+           ",\"export_failed\":%" PRIu64 "}",
+           es.exports, es.attempts, es.succeeded, es.failed,
+           es.rejected_spans, es.last_http_status, ps.exported,
+           ps.export_failed);
+  }
+  printf("}\n");
+  fflush(stdout);
+  otelc_tracer_provider_free(pv.p);
+  return g_intent_failures ? 3 : 0;
+}
+#endif
+
 int main(int argc, char **argv) {
   if (argc == 3 && strcmp(argv[1], "encode") == 0)
     return cmd_encode(argv[2]);
@@ -934,7 +1107,16 @@ int main(int argc, char **argv) {
     return 4;
 #endif
   }
+  if (argc >= 3 && strcmp(argv[1], "http") == 0) {
+#ifdef OTELC_HAVE_OTLP_HTTP
+    return cmd_http(argc - 2, argv + 2);
+#else
+    fprintf(stderr, "otlp_tool: built without libotelc_otlp\n");
+    return 4;
+#endif
+  }
   fprintf(stderr, "usage: otlp_tool encode <dir>\n"
-                  "       otlp_tool file <path> <expected.json>\n");
+                  "       otlp_tool file <path> <expected.json>\n"
+                  "       otlp_tool http <expected.json> [options]\n");
   return 2;
 }

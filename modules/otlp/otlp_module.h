@@ -1,0 +1,163 @@
+/*
+ * Private to libotelc_otlp: the exporter's configuration and the pure
+ * functions it is built from (URL rules, header lists, response readers,
+ * retry policy). Not installed. The cmocka test of this directory's
+ * functions (tests/integration/otlp/test_otlp_http_unit.c) links the
+ * module's object library, so everything declared here is reachable from
+ * it while staying hidden in the shared library.
+ */
+#ifndef OTELC_MODULES_OTLP_MODULE_H
+#define OTELC_MODULES_OTLP_MODULE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "otelc/otlp.h"
+
+#define OTELC__OTLP_DEFAULT_URL "http://localhost:4318/v1/traces"
+#define OTELC__OTLP_TRACES_PATH "v1/traces"
+#define OTELC__OTLP_DEFAULT_TIMEOUT_MS 10000u
+/* Largest response body read (after decompression), as the spec says. */
+#define OTELC__OTLP_MAX_RESPONSE (4u * 1024u * 1024u)
+/* Bytes of a server's message quoted in a log line. */
+#define OTELC__OTLP_MSG_QUOTE 200u
+
+/* Backoff between attempts: 100 ms, doubling, at most 5 s, each delay
+ * drawn from [delay / 2, delay] ("equal jitter"). */
+#define OTELC__OTLP_BACKOFF_INITIAL_MS 100u
+#define OTELC__OTLP_BACKOFF_MAX_MS 5000u
+
+/* ------------------------------------------------------------------------ */
+/* Configuration                                                             */
+/* ------------------------------------------------------------------------ */
+
+typedef struct otelc__otlp_config {
+  char *url;            /* the full traces URL */
+  const char *url_from; /* static text: where the URL came from */
+  bool json;            /* http/json, else http/protobuf */
+  bool gzip;
+  uint32_t timeout_ms; /* per export, retries included */
+  char *certificate;   /* NULL when not set */
+  char *client_key;
+  char *client_certificate;
+  char **headers; /* "Name: value" lines (or "Name;" when empty) */
+  size_t n_headers;
+} otelc__otlp_config;
+
+/*
+ * Resolve @p opts (may be NULL) and the environment into @p out. Settings
+ * in @p opts are defaults that the environment overrides; for each option
+ * the OTEL_EXPORTER_OTLP_TRACES_<OPT> variable beats the generic
+ * OTEL_EXPORTER_OTLP_<OPT>. Invalid environment values are reported
+ * (never a header value) and ignored, except an unusable endpoint.
+ * Returns OTELC_OK, OTELC_ERR_INVALID_ARG (a URL that is not http or https,
+ * or an invalid setting in @p opts), OTELC_ERR_UNSUPPORTED (grpc),
+ * OTELC_ERR_NOMEM. On failure @p out holds nothing to free.
+ */
+otelc_status otelc__otlp_config_resolve(const otelc_otlp_opts *opts,
+                                        otelc__otlp_config *out);
+void otelc__otlp_config_free(otelc__otlp_config *c);
+
+/* Why a URL is unusable. */
+typedef enum otelc__otlp_url_error {
+  OTELC__URL_OK = 0,
+  OTELC__URL_NO_SCHEME,  /* no "scheme://" */
+  OTELC__URL_BAD_SCHEME, /* a scheme other than http or https */
+  OTELC__URL_NO_HOST,    /* nothing between "://" and the path */
+  OTELC__URL_BAD_CHAR    /* spaces or control characters */
+} otelc__otlp_url_error;
+
+/* Check @p url (whole string). On OTELC__URL_BAD_SCHEME the scheme is
+ * copied to @p scheme (cut to fit, NUL-terminated) for the message. */
+otelc__otlp_url_error otelc__otlp_url_check(const char *url, char *scheme,
+                                            size_t scheme_cap);
+
+/* The URL of a per-signal endpoint: @p url as is, with "/" as the path when
+ * it has none. @p *out is malloc'd. OTELC_OK, OTELC_ERR_NOMEM. The URL is
+ * not checked here. */
+otelc_status otelc__otlp_signal_url(const char *url, char **out);
+
+/* The URL for the generic endpoint @p base: "/" added to its path unless it
+ * ends with one, then @p path ("v1/traces") appended; a query or fragment
+ * of @p base stays at the end. OTELC_OK, OTELC_ERR_NOMEM. */
+otelc_status otelc__otlp_base_url(const char *base, const char *path,
+                                  char **out);
+
+/* @p url for a log line: scheme, host, port and path only (user
+ * information, query and fragment, which may hold secrets, are left out),
+ * cut to fit @p cap. */
+void otelc__otlp_url_for_log(const char *url, char *out, size_t cap);
+
+/*
+ * Parse a header list "k1=v1,k2=v2": keys trimmed of spaces and tabs and
+ * checked to be HTTP tokens, values trimmed and percent-decoded; empty
+ * entries are skipped. The result is a malloc'd array of "Key: value"
+ * lines (NULL when there are none). Returns OTELC_OK, OTELC_ERR_PARSE (an
+ * entry without '=', an empty or invalid key, a bad escape, a value that
+ * decodes to CR, LF or NUL) with @p *bad_entry set to the 1-based number
+ * of the entry, or OTELC_ERR_NOMEM. Nothing is logged here.
+ */
+otelc_status otelc__otlp_parse_headers(const char *s, char ***out, size_t *n,
+                                       size_t *bad_entry);
+void otelc__otlp_headers_free(char **h, size_t n);
+
+/* ------------------------------------------------------------------------ */
+/* Responses                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* The partial_success of an ExportTraceServiceResponse, protobuf or
+ * OTLP/JSON: rejected spans (0 when absent) and the error message cut to
+ * @p msg_cap - 1 bytes ("" when absent). @p *present tells whether the
+ * field was there at all. False when the body is malformed. Bounded: no
+ * recursion beyond a fixed depth, no allocation. */
+bool otelc__otlp_partial_pb(const uint8_t *p, size_t n, bool *present,
+                            int64_t *rejected, char *msg, size_t msg_cap);
+bool otelc__otlp_partial_json(const char *p, size_t n, bool *present,
+                              int64_t *rejected, char *msg, size_t msg_cap);
+
+/* The message of a google.rpc.Status body (an error answer), protobuf or
+ * JSON, cut to @p cap - 1 bytes. False when there is none. */
+bool otelc__otlp_status_msg_pb(const uint8_t *p, size_t n, char *msg,
+                               size_t cap);
+bool otelc__otlp_status_msg_json(const char *p, size_t n, char *msg,
+                                 size_t cap);
+
+/* Copy at most @p max bytes of @p p into @p out (@p cap bytes) for a log
+ * line: control characters become spaces, a cut multi-byte character is
+ * dropped, "..." marks a cut. */
+void otelc__otlp_quote_text(const char *p, size_t n, size_t max, char *out,
+                            size_t cap);
+
+/* ------------------------------------------------------------------------ */
+/* Retry policy                                                              */
+/* ------------------------------------------------------------------------ */
+
+/* HTTP statuses worth another attempt: 429, 502, 503 and 504. */
+bool otelc__otlp_status_retryable(long status);
+
+/* libcurl results worth another attempt: no connection, no or a broken
+ * answer, a timeout (the caller checks that time is left). */
+bool otelc__otlp_transport_retryable(int curl_code);
+
+/* Retry-After: a number of seconds, or an HTTP-date relative to @p now.
+ * Stores the wait in ms (0 for a date in the past) and returns true; false
+ * for anything else. */
+bool otelc__otlp_parse_retry_after(const char *value, time_t now, uint64_t *ms);
+
+/* The wait before retry number @p retry (0 for the first retry), with
+ * @p random supplying the jitter. */
+uint64_t otelc__otlp_backoff_ms(unsigned retry, uint64_t random);
+
+/* ------------------------------------------------------------------------ */
+/* The exporter                                                              */
+/* ------------------------------------------------------------------------ */
+
+/* Its operations, and the state behind a handle made by
+ * otelc_otlp_span_exporter_new (NULL for any other handle), so that tests
+ * can call export and shutdown from threads of their choosing. */
+extern const otelc_span_exporter_ops otelc__otlp_ops;
+void *otelc__otlp_state(otelc_span_exporter *e);
+
+#endif /* OTELC_MODULES_OTLP_MODULE_H */
