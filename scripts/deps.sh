@@ -18,7 +18,7 @@ packages=(
   # tests: clang's sanitizer and libFuzzer runtimes, unit tests, memcheck
   libclang-rt-14-dev libcmocka-dev valgrind
   # OTLP export (HTTP, TLS, gzip) and the JavaScript peers of the tests
-  libcurl4-openssl-dev zlib1g-dev nodejs npm libnats-dev
+  libcurl4-openssl-dev zlib1g-dev nodejs npm libnats-dev openssl
 )
 
 # A package counts as present when dpkg has it installed, or, for tools
