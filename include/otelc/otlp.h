@@ -1,7 +1,7 @@
 /*
- * otelc/otlp.h - the OTLP span exporter over HTTP (library otelc_otlp,
- * which links libcurl and zlib). Linking otelc_otlp also makes "otlp"
- * usable in OTEL_TRACES_EXPORTER.
+ * otelc/otlp.h - the OTLP span exporter over HTTP or gRPC (library
+ * otelc_otlp, which links libcurl and zlib). Linking otelc_otlp also makes
+ * "otlp" usable in OTEL_TRACES_EXPORTER.
  *
  * Settings given in otelc_otlp_opts are defaults that the standard
  * environment variables override, as everywhere in otelc (see
@@ -15,6 +15,25 @@
  * applies), except an endpoint that is not an http or https URL, which
  * fails creation. A HEADERS variable that cannot be parsed is ignored as
  * a whole and reported without its value.
+ *
+ * OTLP/gRPC (protocol grpc, OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL=grpc)
+ * makes unary calls to
+ * /opentelemetry.proto.collector.trace.v1.TraceService/Export over
+ * libcurl's HTTP/2: cleartext HTTP/2 with prior knowledge (h2c) for an
+ * http:// endpoint, HTTP/2 over TLS (negotiated by ALPN, with the TLS
+ * settings below) for https://. Its endpoint defaults to
+ * http://localhost:4317 and is never extended with "v1/traces": the
+ * calls go to the endpoint's scheme, host and port, whichever variable
+ * gave it, with the method as the path (any path of the endpoint is not
+ * used). An endpoint without a scheme ("collector:4317") is taken as
+ * http:// when OTEL_EXPORTER_OTLP_[TRACES_]INSECURE is true, else as
+ * https://; a scheme always overrides INSECURE, and INSECURE means
+ * nothing to http/protobuf and http/json. Custom header names are sent in
+ * lowercase. With gzip the message is compressed and marked so
+ * (grpc-encoding: gzip); grpc-timeout carries the time left of the export.
+ * libcurl older than 8.0.0 cannot reuse a cleartext HTTP/2 connection
+ * (a libcurl bug); with such a libcurl each h2c call opens a connection of
+ * its own.
  */
 #ifndef OTELC_OTLP_H
 #define OTELC_OTLP_H
@@ -30,7 +49,7 @@ typedef enum otelc_otlp_protocol {
                                         http/protobuf */
   OTELC_OTLP_HTTP_PROTOBUF = 1,
   OTELC_OTLP_HTTP_JSON = 2,
-  OTELC_OTLP_GRPC = 3 /**< not available in this version */
+  OTELC_OTLP_GRPC = 3 /**< OTLP/gRPC over HTTP/2 (see above) */
 } otelc_otlp_protocol;
 
 typedef enum otelc_otlp_compression {
@@ -45,7 +64,10 @@ typedef struct otelc_otlp_opts {
   /** The full URL of the traces endpoint, used as is (as
    *  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is, "/" added when it has no
    *  path). OTEL_EXPORTER_OTLP_TRACES_ENDPOINT and
-   *  OTEL_EXPORTER_OTLP_ENDPOINT (plus "v1/traces") override it. */
+   *  OTEL_EXPORTER_OTLP_ENDPOINT (plus "v1/traces") override it. For
+   *  gRPC: the server's URL (http:// or https://, host and port; a
+   *  host:port without a scheme follows INSECURE), the method's path is
+   *  used. */
   const char *endpoint;
   otelc_otlp_protocol protocol;
   /** Extra request headers, "k1=v1,k2=v2" with percent-encoded values.
@@ -64,7 +86,14 @@ typedef struct otelc_otlp_opts {
  * @brief An OTLP span exporter. Exports are retried on HTTP 429, 502, 503
  * and 504 and on connection failures, with exponential backoff and
  * jitter, honouring Retry-After (seconds or an HTTP date), always within
- * the timeout; other failures are not retried. A partial success is
+ * the timeout; other failures are not retried. Over gRPC, an answer must
+ * be HTTP 200 over HTTP/2 with grpc-status 0 (its grpc-message, which is
+ * percent-decoded, goes into the log line of a failure); the retried
+ * statuses are CANCELLED, DEADLINE_EXCEEDED, ABORTED, OUT_OF_RANGE,
+ * UNAVAILABLE and DATA_LOSS, and RESOURCE_EXHAUSTED only when its
+ * grpc-status-details-bin carries a google.rpc.RetryInfo; a RetryInfo's
+ * retry_delay is waited (within the timeout) as Retry-After is over
+ * HTTP. Every other status fails the export at once. A partial success is
  * reported once through the diagnostic log and not retried. Header values
  * never appear in otelc's log lines. The connection is kept between
  * exports.
@@ -75,8 +104,8 @@ typedef struct otelc_otlp_opts {
  * signals here (CURLOPT_NOSIGNAL).
  * @param opts may be NULL (everything from the environment).
  * @return OTELC_OK, OTELC_ERR_INVALID_ARG (an unusable endpoint or
- * setting), OTELC_ERR_UNSUPPORTED (grpc), OTELC_ERR_NOMEM, OTELC_ERR_IO
- * (libcurl could not be initialised).
+ * setting), OTELC_ERR_NOMEM, OTELC_ERR_IO (libcurl could not be
+ * initialised).
  * Thread safety: the exporter is called by one processor at a time;
  * its shutdown may come from another thread and ends a wait between
  * retries at once.
@@ -87,11 +116,14 @@ OTELC_API otelc_status otelc_otlp_span_exporter_new(const otelc_otlp_opts *opts,
 /** Counters of an OTLP exporter since creation. */
 typedef struct otelc_otlp_stats {
   uint64_t exports;        /**< export calls */
-  uint64_t attempts;       /**< HTTP requests sent, retries included */
+  uint64_t attempts;       /**< HTTP requests (or gRPC calls) sent,
+                                 retries included */
   uint64_t succeeded;      /**< export calls that succeeded */
   uint64_t failed;         /**< export calls whose data was dropped */
   uint64_t rejected_spans; /**< reported by partial successes */
-  long last_http_status;   /**< of the last attempt; 0 if none answered */
+  long last_http_status;   /**< of the last attempt; 0 if none answered
+                                 (over gRPC, the HTTP status: 200 whatever
+                                 the grpc-status) */
 } otelc_otlp_stats;
 
 /** @brief Read the counters of an exporter made by

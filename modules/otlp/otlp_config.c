@@ -309,6 +309,33 @@ static otelc_status check_url(const char *url, const char *from) {
   return OTELC_ERR_INVALID_ARG;
 }
 
+/* An endpoint checked as the protocol takes it: for gRPC, one without a
+ * scheme gets the scheme INSECURE selects first. */
+static otelc_status check_endpoint(const char *url, const char *from,
+                                   const otelc__otlp_config *c) {
+  if (!c->grpc)
+    return check_url(url, from);
+  char *full = NULL;
+  otelc_status st = otelc__otlp_grpc_with_scheme(url, c->insecure, &full);
+  if (st == OTELC_OK)
+    st = check_url(full, from);
+  otelc__free(full);
+  return st;
+}
+
+/* The request URL for an endpoint that passed check_endpoint: for gRPC the
+ * method's path on the endpoint's authority, whichever variable gave it;
+ * for HTTP a per-signal endpoint as is (@p base false) or the generic one
+ * with the signal's path appended. */
+static otelc_status endpoint_url(const char *url, bool base,
+                                 otelc__otlp_config *c) {
+  if (c->grpc)
+    return otelc__otlp_grpc_url(url, c->insecure, &c->url);
+  if (base)
+    return otelc__otlp_base_url(url, OTELC__OTLP_TRACES_PATH, &c->url);
+  return otelc__otlp_signal_url(url, &c->url);
+}
+
 static otelc_status resolve_url(const otelc_otlp_opts *opts,
                                 otelc__otlp_config *c) {
   bool nomem = false;
@@ -316,7 +343,7 @@ static otelc_status resolve_url(const otelc_otlp_opts *opts,
   /* The endpoint given in code is checked even when the environment
    * overrides it: a program's mistake shows whatever the environment. */
   if (opts && opts->endpoint) {
-    st = check_url(opts->endpoint, "otelc_otlp_opts.endpoint");
+    st = check_endpoint(opts->endpoint, "otelc_otlp_opts.endpoint", c);
     if (st != OTELC_OK)
       return st;
   }
@@ -325,9 +352,9 @@ static otelc_status resolve_url(const otelc_otlp_opts *opts,
     return OTELC_ERR_NOMEM;
   if (v) {
     c->url_from = ENV_TRACES "ENDPOINT";
-    st = check_url(v, c->url_from);
+    st = check_endpoint(v, c->url_from, c);
     if (st == OTELC_OK)
-      st = otelc__otlp_signal_url(v, &c->url);
+      st = endpoint_url(v, false, c);
     otelc__free(v);
     return st;
   }
@@ -336,17 +363,19 @@ static otelc_status resolve_url(const otelc_otlp_opts *opts,
     return OTELC_ERR_NOMEM;
   if (v) {
     c->url_from = ENV_PREFIX "ENDPOINT";
-    st = check_url(v, c->url_from);
+    st = check_endpoint(v, c->url_from, c);
     if (st == OTELC_OK)
-      st = otelc__otlp_base_url(v, OTELC__OTLP_TRACES_PATH, &c->url);
+      st = endpoint_url(v, true, c);
     otelc__free(v);
     return st;
   }
   if (opts && opts->endpoint) {
     c->url_from = "otelc_otlp_opts.endpoint";
-    return otelc__otlp_signal_url(opts->endpoint, &c->url);
+    return endpoint_url(opts->endpoint, false, c);
   }
   c->url_from = "the default";
+  if (c->grpc)
+    return endpoint_url(OTELC__OTLP_GRPC_DEFAULT_URL, false, c);
   c->url = otelc__strdup(OTELC__OTLP_DEFAULT_URL);
   return c->url ? OTELC_OK : OTELC_ERR_NOMEM;
 }
@@ -401,6 +430,14 @@ static otelc_status resolve_headers(const otelc_otlp_opts *opts,
   c->headers = code;
   c->n_headers = n_code;
   return OTELC_OK;
+}
+
+/* HTTP/2 wants header names in lowercase. */
+static void lowercase_names(otelc__otlp_config *c) {
+  for (size_t i = 0; i < c->n_headers; i++)
+    for (char *p = c->headers[i]; *p && *p != ':' && *p != ';'; p++)
+      if (*p >= 'A' && *p <= 'Z')
+        *p = (char)(*p - 'A' + 'a');
 }
 
 /* A path option: per-signal variable, generic one, code (the field
@@ -466,12 +503,7 @@ static otelc_status resolve_enums(const otelc_otlp_opts *opts,
   int p = otelc__env_enum(ENV_PREFIX "PROTOCOL", protocols, 3,
                           protocol_index(proto));
   p = otelc__env_enum(ENV_TRACES "PROTOCOL", protocols, 3, p);
-  if (p == P_GRPC) {
-    otelc__warn("OTLP over gRPC is not available in this version of otelc; "
-                "use http/protobuf (OTEL_EXPORTER_OTLP_PROTOCOL); the OTLP "
-                "exporter is not created");
-    return OTELC_ERR_UNSUPPORTED;
-  }
+  c->grpc = p == P_GRPC;
   c->json = p == P_JSON;
   int z = otelc__env_enum(ENV_PREFIX "COMPRESSION", compressions, 2,
                           comp == OTELC_OTLP_COMPRESSION_GZIP);
@@ -483,10 +515,10 @@ static otelc_status resolve_enums(const otelc_otlp_opts *opts,
   t = otelc__env_timeout_ms(ENV_PREFIX "TIMEOUT", t);
   c->timeout_ms = otelc__env_timeout_ms(ENV_TRACES "TIMEOUT", t);
 
-  /* INSECURE only concerns gRPC without a scheme: read to report invalid
-   * values, otherwise ignored. */
-  (void)otelc__env_bool(ENV_PREFIX "INSECURE", false);
-  (void)otelc__env_bool(ENV_TRACES "INSECURE", false);
+  /* INSECURE only concerns a gRPC endpoint without a scheme; it is read
+   * whatever the protocol so that invalid values are always reported. */
+  bool insecure = otelc__env_bool(ENV_PREFIX "INSECURE", false);
+  c->insecure = otelc__env_bool(ENV_TRACES "INSECURE", insecure);
   return OTELC_OK;
 }
 
@@ -509,6 +541,8 @@ otelc_status otelc__otlp_config_resolve(const otelc_otlp_opts *opts,
     st = resolve_url(opts, out);
   if (st == OTELC_OK)
     st = resolve_headers(opts, out);
+  if (st == OTELC_OK && out->grpc)
+    lowercase_names(out);
   if (st == OTELC_OK)
     st = resolve_path("CERTIFICATE", "certificate",
                       opts ? opts->certificate : NULL, &out->certificate);

@@ -1,5 +1,6 @@
 /*
- * The OTLP/HTTP span exporter: libcurl for the transport, zlib for gzip.
+ * The OTLP span exporter, over HTTP (http/protobuf, http/json) or gRPC:
+ * libcurl for the transport, zlib for gzip.
  *
  * One libcurl easy handle per exporter, reused by every export so that the
  * connection is kept alive between batches. An export encodes the spans
@@ -11,9 +12,22 @@
  *                          timeout)
  *
  * Each attempt is given the time left as its libcurl timeout. Between
- * attempts the exporter waits the backoff delay, or what Retry-After
- * asked for, on a condition variable that shutdown signals; a wait that
- * would end past the deadline is not started, the export fails at once.
+ * attempts the exporter waits the backoff delay, or what Retry-After (or,
+ * over gRPC, a RetryInfo) asked for, on a condition variable that
+ * shutdown signals; a wait that would end past the deadline is not
+ * started, the export fails at once. Both transports share this loop;
+ * they differ only in the request they build and how they read the
+ * answer.
+ *
+ * OTLP/gRPC is a unary call over HTTP/2: cleartext HTTP/2 with prior
+ * knowledge (h2c) for an http:// endpoint, HTTP/2 negotiated by TLS ALPN
+ * for https:// (with the same TLS settings as HTTP). The body is one
+ * length-prefixed message (flag, 4-byte big-endian length, the protobuf
+ * ExportTraceServiceRequest; flag 1 and grpc-encoding: gzip when
+ * compressed), and grpc-timeout carries the time left. The answer must be
+ * HTTP 200 over HTTP/2; its grpc-status and grpc-message come in the
+ * trailers (or the headers of a trailers-only answer), which libcurl
+ * hands to the header callback after the body. See otlp_grpc.c.
  *
  * libcurl's global state is initialised once per process, with
  * curl_global_init(CURL_GLOBAL_DEFAULT) under a pthread_once, when the
@@ -32,6 +46,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <strings.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -58,6 +73,12 @@ struct otlp_exporter {
   struct curl_slist *headers;
   pid_t pid; /* the process the handle belongs to */
   char errbuf[CURL_ERROR_SIZE];
+
+  /* gRPC: the answer's status, and the per-attempt grpc-timeout header,
+   * a list node placed before the fixed headers. */
+  otelc__otlp_grpc_status gs;
+  struct curl_slist timeout_node;
+  char timeout_line[48];
 
   otelc_otlp_buffer body; /* encoded request */
   uint8_t *gz;            /* compressed request */
@@ -234,6 +255,13 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg) {
   return len;
 }
 
+/* gRPC: the answer's header and trailer lines. */
+static size_t on_header(char *data, size_t size, size_t n, void *arg) {
+  otlp_exporter *x = arg;
+  otelc__otlp_grpc_header_line(&x->gs, data, size * n);
+  return size * n;
+}
+
 static struct curl_slist *add_header(struct curl_slist *list, const char *line,
                                      bool *ok) {
   struct curl_slist *l = curl_slist_append(list, line);
@@ -245,14 +273,23 @@ static struct curl_slist *add_header(struct curl_slist *list, const char *line,
 static otelc_status build_headers(otlp_exporter *x) {
   bool ok = true;
   struct curl_slist *h = NULL;
-  h = add_header(h,
-                 x->cfg.json ? "Content-Type: application/json"
-                             : "Content-Type: application/x-protobuf",
-                 &ok);
-  if (x->cfg.gzip)
-    h = add_header(h, "Content-Encoding: gzip", &ok);
-  /* No "Expect: 100-continue" round trip before larger bodies. */
-  h = add_header(h, "Expect:", &ok);
+  if (x->cfg.grpc) {
+    h = add_header(h, "content-type: application/grpc", &ok);
+    h = add_header(h, "te: trailers", &ok);
+    if (x->cfg.gzip)
+      h = add_header(h, "grpc-encoding: gzip", &ok);
+    /* libcurl's own, which gRPC has no use for. */
+    h = add_header(h, "accept:", &ok);
+  } else {
+    h = add_header(h,
+                   x->cfg.json ? "Content-Type: application/json"
+                               : "Content-Type: application/x-protobuf",
+                   &ok);
+    if (x->cfg.gzip)
+      h = add_header(h, "Content-Encoding: gzip", &ok);
+    /* No "Expect: 100-continue" round trip before larger bodies. */
+    h = add_header(h, "Expect:", &ok);
+  }
   for (size_t i = 0; i < x->cfg.n_headers; i++)
     h = add_header(h, x->cfg.headers[i], &ok);
   if (!ok) {
@@ -276,9 +313,24 @@ static CURL *make_handle(otlp_exporter *x) {
   SETOPT(h, CURLOPT_POST, 1L);
   SETOPT(h, CURLOPT_HTTPHEADER, x->headers);
   SETOPT(h, CURLOPT_USERAGENT, x->user_agent);
-  /* Every encoding libcurl can decode; answers are then read, and
-   * limited, after decompression. */
-  SETOPT(h, CURLOPT_ACCEPT_ENCODING, "");
+  if (x->cfg.grpc) {
+    bool tls = strncasecmp(x->cfg.url, "https:", 6) == 0;
+    SETOPT(h, CURLOPT_HTTP_VERSION,
+           tls ? (long)CURL_HTTP_VERSION_2TLS
+               : (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+    SETOPT(h, CURLOPT_HEADERFUNCTION, on_header);
+    SETOPT(h, CURLOPT_HEADERDATA, x);
+    /* libcurl before 8.0.0 cannot reuse a prior-knowledge HTTP/2
+     * connection (the second request on it fails with "Error in the HTTP2
+     * framing layer"): with those, each h2c call has a connection of its
+     * own. HTTP/2 over TLS is not affected. */
+    if (!tls && curl_version_info(CURLVERSION_NOW)->version_num < 0x080000)
+      SETOPT(h, CURLOPT_FORBID_REUSE, 1L);
+  } else {
+    /* Every encoding libcurl can decode; answers are then read, and
+     * limited, after decompression. */
+    SETOPT(h, CURLOPT_ACCEPT_ENCODING, "");
+  }
   SETOPT(h, CURLOPT_TCP_KEEPALIVE, 1L);
   SETOPT(h, CURLOPT_WRITEFUNCTION, on_body);
   SETOPT(h, CURLOPT_WRITEDATA, x);
@@ -303,8 +355,9 @@ static CURL *make_handle(otlp_exporter *x) {
 
 /* ---------------------------------------------------------------- gzip -- */
 
-static otelc_status gzip_body(otlp_exporter *x, const uint8_t **out,
-                              size_t *out_len) {
+/* Compress the request into x->gz after @p reserve bytes left free. */
+static otelc_status gzip_body(otlp_exporter *x, size_t reserve,
+                              const uint8_t **out, size_t *out_len) {
   if (!x->zs_ready) {
     memset(&x->zs, 0, sizeof x->zs);
     /* 15 + 16: a gzip wrapper around a 32 KiB-window deflate stream. */
@@ -315,7 +368,7 @@ static otelc_status gzip_body(otlp_exporter *x, const uint8_t **out,
   } else if (deflateReset(&x->zs) != Z_OK) {
     return OTELC_ERR_NOMEM;
   }
-  size_t bound = deflateBound(&x->zs, (uLong)x->body.len) + 32;
+  size_t bound = deflateBound(&x->zs, (uLong)x->body.len) + 32 + reserve;
   if (bound > x->gz_cap) {
     uint8_t *grown = otelc__realloc(x->gz, bound);
     if (!grown)
@@ -325,12 +378,48 @@ static otelc_status gzip_body(otlp_exporter *x, const uint8_t **out,
   }
   x->zs.next_in = x->body.data;
   x->zs.avail_in = (uInt)x->body.len;
-  x->zs.next_out = x->gz;
-  x->zs.avail_out = (uInt)x->gz_cap;
+  x->zs.next_out = x->gz + reserve;
+  x->zs.avail_out = (uInt)(x->gz_cap - reserve);
   if (deflate(&x->zs, Z_FINISH) != Z_STREAM_END)
     return OTELC_ERR_NOMEM;
   *out = x->gz;
   *out_len = x->gz_cap - x->zs.avail_out;
+  return OTELC_OK;
+}
+
+/* The request body: the encoded spans, gzip'd when asked; for gRPC one
+ * length-prefixed message (in x->gz). */
+static otelc_status request_body(otlp_exporter *x, otelc_span *const *spans,
+                                 size_t n, const uint8_t **data, size_t *len) {
+  otelc_status st = otelc_otlp_encode_spans(
+      spans, n, x->cfg.json ? OTELC_OTLP_JSON : OTELC_OTLP_PROTOBUF, &x->body);
+  if (st != OTELC_OK)
+    return st;
+  *data = x->body.data;
+  *len = x->body.len;
+  if (!x->cfg.grpc)
+    return x->cfg.gzip ? gzip_body(x, 0, data, len) : OTELC_OK;
+  const size_t pre = OTELC__OTLP_GRPC_PREFIX;
+  if (x->cfg.gzip) {
+    st = gzip_body(x, pre, data, len);
+    if (st != OTELC_OK)
+      return st;
+  } else {
+    if (x->body.len + pre > x->gz_cap) {
+      uint8_t *grown = otelc__realloc(x->gz, x->body.len + pre);
+      if (!grown)
+        return OTELC_ERR_NOMEM;
+      x->gz = grown;
+      x->gz_cap = x->body.len + pre;
+    }
+    if (x->body.len)
+      memcpy(x->gz + pre, x->body.data, x->body.len);
+    *data = x->gz;
+    *len = x->body.len + pre;
+  }
+  if (*len - pre > UINT32_MAX)
+    return OTELC_ERR_LIMIT;
+  otelc__otlp_grpc_frame(x->gz, x->cfg.gzip, (uint32_t)(*len - pre));
   return OTELC_OK;
 }
 
@@ -386,11 +475,29 @@ static void read_partial_success(otlp_exporter *x) {
   bool present = false;
   int64_t rejected = 0;
   char msg[OTELC__OTLP_MSG_QUOTE * 4 + 1];
-  bool ok = answer_format(x) == BODY_JSON
-                ? otelc__otlp_partial_json((const char *)x->resp, x->resp_len,
-                                           &present, &rejected, msg, sizeof msg)
-                : otelc__otlp_partial_pb(x->resp, x->resp_len, &present,
-                                         &rejected, msg, sizeof msg);
+  bool ok;
+  if (x->cfg.grpc) {
+    bool compressed = false;
+    const uint8_t *m = NULL;
+    size_t ml = 0;
+    ok = otelc__otlp_grpc_unframe(x->resp, x->resp_len, &compressed, &m, &ml);
+    if (ok && compressed) {
+      /* Not asked for (no grpc-accept-encoding is sent): not read. */
+      otelc_diag_log(OTELC_LOG_DEBUG,
+                     "OTLP export to %s: the success answer is compressed; "
+                     "ignored",
+                     x->url_log);
+      return;
+    }
+    if (ok)
+      ok = otelc__otlp_partial_pb(m, ml, &present, &rejected, msg, sizeof msg);
+  } else if (answer_format(x) == BODY_JSON) {
+    ok = otelc__otlp_partial_json((const char *)x->resp, x->resp_len, &present,
+                                  &rejected, msg, sizeof msg);
+  } else {
+    ok = otelc__otlp_partial_pb(x->resp, x->resp_len, &present, &rejected, msg,
+                                sizeof msg);
+  }
   if (!ok) {
     otelc_diag_log(OTELC_LOG_DEBUG,
                    "OTLP export to %s: the success answer (%zu bytes) could "
@@ -414,6 +521,56 @@ static void read_partial_success(otlp_exporter *x) {
 
 typedef enum outcome { DONE_OK, RETRY, GIVE_UP } outcome;
 
+/* The kind of a failed gRPC call, for log throttling: apart from HTTP
+ * statuses and libcurl codes. */
+#define GRPC_KIND(code) (100000L + (code))
+
+/* A gRPC call that got an answer: HTTP 200 over HTTP/2 with a grpc-status
+ * of 0 is a success; other codes are retried as the specification says. */
+static outcome grpc_answer(otlp_exporter *x, long status, char *why,
+                           size_t why_cap, long *kind) {
+  const otelc__otlp_grpc_status *g = &x->gs;
+  char msg[OTELC__OTLP_MSG_QUOTE + 8];
+  if (status != 200) {
+    /* Not a gRPC answer (a proxy's, say): HTTP's own retry rules, which
+     * are gRPC's mapping of HTTP statuses too. */
+    *kind = status;
+    bool retry = otelc__otlp_status_retryable(status);
+    otelc__otlp_quote_text((const char *)x->resp, x->resp_len,
+                           OTELC__OTLP_MSG_QUOTE, msg, sizeof msg);
+    snprintf(why, why_cap, "HTTP %ld instead of a gRPC answer%s%s%s", status,
+             retry ? "" : " (not retried)", msg[0] ? ": " : "", msg);
+    return retry ? RETRY : GIVE_UP;
+  }
+  long version = 0;
+  curl_easy_getinfo(x->curl, CURLINFO_HTTP_VERSION, &version);
+  if (version != CURL_HTTP_VERSION_2_0) {
+    *kind = GRPC_KIND(12);
+    snprintf(why, why_cap,
+             "the server answered over HTTP/1, not HTTP/2 (not a gRPC "
+             "endpoint?; not retried)");
+    return GIVE_UP;
+  }
+  if (!g->has_status) {
+    *kind = GRPC_KIND(2);
+    snprintf(why, why_cap, "an answer without grpc-status (not retried)");
+    return GIVE_UP;
+  }
+  if (g->code == 0) {
+    read_partial_success(x);
+    return DONE_OK;
+  }
+  *kind = GRPC_KIND(g->code);
+  bool retry = otelc__otlp_grpc_retryable(g->code, g->has_retry_info);
+  char name[24];
+  otelc__otlp_quote_text(g->message, strlen(g->message), OTELC__OTLP_MSG_QUOTE,
+                         msg, sizeof msg);
+  snprintf(why, why_cap, "gRPC status %s%s: %s",
+           otelc__otlp_grpc_code_name(g->code, name, sizeof name),
+           retry ? "" : " (not retried)", msg[0] ? msg : "(no message)");
+  return retry ? RETRY : GIVE_UP;
+}
+
 /* Perform one attempt; on a failure, describe it into @p why and its kind
  * (the HTTP status, or minus the libcurl code) into @p kind. */
 static outcome attempt(otlp_exporter *x, const uint8_t *data, size_t len,
@@ -433,6 +590,16 @@ static outcome attempt(otlp_exporter *x, const uint8_t *data, size_t len,
   curl_easy_setopt(x->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
   curl_easy_setopt(x->curl, CURLOPT_TIMEOUT_MS, t);
   curl_easy_setopt(x->curl, CURLOPT_CONNECTTIMEOUT_MS, t);
+  if (x->cfg.grpc) {
+    otelc__otlp_grpc_status_reset(&x->gs);
+    char value[24];
+    otelc__otlp_grpc_timeout((uint64_t)t, value, sizeof value);
+    snprintf(x->timeout_line, sizeof x->timeout_line, "grpc-timeout: %s",
+             value);
+    x->timeout_node.data = x->timeout_line;
+    x->timeout_node.next = x->headers;
+    curl_easy_setopt(x->curl, CURLOPT_HTTPHEADER, &x->timeout_node);
+  }
   atomic_fetch_add(&x->attempts, 1);
   CURLcode rc = curl_easy_perform(x->curl);
   long status = 0; /* 0 when nothing answered */
@@ -452,6 +619,8 @@ static outcome attempt(otlp_exporter *x, const uint8_t *data, size_t len,
              x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
     return otelc__otlp_transport_retryable((int)rc) ? RETRY : GIVE_UP;
   }
+  if (x->cfg.grpc)
+    return grpc_answer(x, status, why, why_cap, kind);
   if (status >= 200 && status < 300) {
     read_partial_success(x);
     return DONE_OK;
@@ -465,17 +634,24 @@ static outcome attempt(otlp_exporter *x, const uint8_t *data, size_t len,
   return retry ? RETRY : GIVE_UP;
 }
 
-/* The wait before the next attempt: Retry-After when the answer has one,
- * else the backoff for retry number @p retry. */
+/* The wait before the next attempt: what the server asked for when the
+ * answer says (Retry-After over HTTP, a RetryInfo over gRPC), else the
+ * backoff for retry number @p retry. @p *asked names the server's field, or
+ * is NULL. */
 static uint64_t next_delay_ms(otlp_exporter *x, unsigned retry,
-                              bool *from_header) {
+                              const char **asked) {
   struct curl_header *h = NULL;
   uint64_t ms;
-  *from_header = false;
-  if (curl_easy_header(x->curl, "Retry-After", 0, CURLH_HEADER, -1, &h) ==
-          CURLHE_OK &&
-      h && otelc__otlp_parse_retry_after(h->value, time(NULL), &ms)) {
-    *from_header = true;
+  *asked = NULL;
+  if (x->cfg.grpc) {
+    if (x->gs.has_status && x->gs.has_retry_info) {
+      *asked = "RetryInfo";
+      return x->gs.retry_delay_ms;
+    }
+  } else if (curl_easy_header(x->curl, "Retry-After", 0, CURLH_HEADER, -1,
+                              &h) == CURLHE_OK &&
+             h && otelc__otlp_parse_retry_after(h->value, time(NULL), &ms)) {
+    *asked = "Retry-After";
     return ms;
   }
   return otelc__otlp_backoff_ms(retry, next_random(x));
@@ -509,12 +685,9 @@ static otelc_status otlp_export(void *self, otelc_span *const *spans, size_t n,
       timeout_ms < x->cfg.timeout_ms ? timeout_ms : x->cfg.timeout_ms;
   uint64_t deadline = start + (uint64_t)limit * 1000000ull;
 
-  otelc_status st = otelc_otlp_encode_spans(
-      spans, n, x->cfg.json ? OTELC_OTLP_JSON : OTELC_OTLP_PROTOBUF, &x->body);
-  const uint8_t *data = x->body.data;
-  size_t len = x->body.len;
-  if (st == OTELC_OK && x->cfg.gzip)
-    st = gzip_body(x, &data, &len);
+  const uint8_t *data = NULL;
+  size_t len = 0;
+  otelc_status st = request_body(x, spans, n, &data, &len);
   if (st == OTELC_OK && !own_handle(x))
     st = OTELC_ERR_NOMEM;
   if (st != OTELC_OK) {
@@ -565,20 +738,21 @@ static otelc_status otlp_export(void *self, otelc_span *const *spans, size_t n,
       st = OTELC_ERR_SHUTDOWN;
       break;
     }
-    bool from_header;
-    uint64_t delay = next_delay_ms(x, tries - 1, &from_header);
+    const char *asked;
+    uint64_t delay = next_delay_ms(x, tries - 1, &asked);
     now = mono_ns();
     if (now >= deadline || delay * 1000000ull >= deadline - now) {
-      stop = from_header ? "Retry-After asks to wait past the export timeout"
-                         : "the export timeout ran out";
+      stop = !asked        ? "the export timeout ran out"
+             : x->cfg.grpc ? "RetryInfo asks to wait past the export timeout"
+                           : "Retry-After asks to wait past the export timeout";
       st = OTELC_ERR_TIMEOUT;
       break;
     }
     otelc_diag_log(OTELC_LOG_DEBUG,
                    "OTLP export to %s: attempt %u failed: %s; next attempt "
-                   "in %" PRIu64 " ms%s",
-                   x->url_log, tries, why, delay,
-                   from_header ? " (Retry-After)" : "");
+                   "in %" PRIu64 " ms%s%s%s",
+                   x->url_log, tries, why, delay, asked ? " (" : "",
+                   asked ? asked : "", asked ? ")" : "");
     if (!wait_ms(x, delay)) {
       stop = "the exporter is shut down";
       st = OTELC_ERR_SHUTDOWN;
@@ -690,8 +864,10 @@ otelc_status otelc_otlp_span_exporter_new(const otelc_otlp_opts *opts,
   otelc_diag_log(OTELC_LOG_DEBUG,
                  "OTLP exporter: %s %s (from %s), compression %s, timeout "
                  "%" PRIu32 " ms, %zu extra header%s",
-                 x->cfg.json ? "http/json" : "http/protobuf", x->url_log,
-                 x->cfg.url_from, x->cfg.gzip ? "gzip" : "none",
+                 x->cfg.grpc   ? "grpc"
+                 : x->cfg.json ? "http/json"
+                               : "http/protobuf",
+                 x->url_log, x->cfg.url_from, x->cfg.gzip ? "gzip" : "none",
                  x->cfg.timeout_ms, x->cfg.n_headers,
                  x->cfg.n_headers == 1 ? "" : "s");
   otelc_span_exporter *e = NULL;

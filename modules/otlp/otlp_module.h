@@ -18,6 +18,12 @@
 
 #define OTELC__OTLP_DEFAULT_URL "http://localhost:4318/v1/traces"
 #define OTELC__OTLP_TRACES_PATH "v1/traces"
+#define OTELC__OTLP_GRPC_DEFAULT_URL "http://localhost:4317"
+/* The full name of the gRPC method, which is also the request's path. */
+#define OTELC__OTLP_GRPC_METHOD                                                \
+  "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
+/* Bytes before each gRPC message: compressed flag, big-endian length. */
+#define OTELC__OTLP_GRPC_PREFIX 5u
 #define OTELC__OTLP_DEFAULT_TIMEOUT_MS 10000u
 /* Largest response body read (after decompression), as the spec says. */
 #define OTELC__OTLP_MAX_RESPONSE (4u * 1024u * 1024u)
@@ -34,15 +40,19 @@
 /* ------------------------------------------------------------------------ */
 
 typedef struct otelc__otlp_config {
-  char *url;            /* the full traces URL */
+  char *url;            /* the full traces URL (for gRPC: the method's) */
   const char *url_from; /* static text: where the URL came from */
+  bool grpc;            /* OTLP/gRPC; json is then false */
+  bool insecure;        /* INSECURE: a gRPC endpoint without a scheme is
+                           http://, else https:// */
   bool json;            /* http/json, else http/protobuf */
   bool gzip;
   uint32_t timeout_ms; /* per export, retries included */
   char *certificate;   /* NULL when not set */
   char *client_key;
   char *client_certificate;
-  char **headers; /* "Name: value" lines (or "Name;" when empty) */
+  char **headers; /* "Name: value" lines (or "Name;" when empty); names
+                     in lowercase for gRPC */
   size_t n_headers;
 } otelc__otlp_config;
 
@@ -52,9 +62,13 @@ typedef struct otelc__otlp_config {
  * the OTEL_EXPORTER_OTLP_TRACES_<OPT> variable beats the generic
  * OTEL_EXPORTER_OTLP_<OPT>. Invalid environment values are reported
  * (never a header value) and ignored, except an unusable endpoint.
+ * For grpc the endpoint is never extended with "v1/traces": the request
+ * goes to the endpoint's scheme and authority with the method's path
+ * (otelc__otlp_grpc_url), and an endpoint without a scheme is taken as
+ * http:// when OTEL_EXPORTER_OTLP_[TRACES_]INSECURE is true, else https://.
  * Returns OTELC_OK, OTELC_ERR_INVALID_ARG (a URL that is not http or https,
- * or an invalid setting in @p opts), OTELC_ERR_UNSUPPORTED (grpc),
- * OTELC_ERR_NOMEM. On failure @p out holds nothing to free.
+ * or an invalid setting in @p opts), OTELC_ERR_NOMEM. On failure @p out
+ * holds nothing to free.
  */
 otelc_status otelc__otlp_config_resolve(const otelc_otlp_opts *opts,
                                         otelc__otlp_config *out);
@@ -104,6 +118,77 @@ otelc_status otelc__otlp_parse_headers(const char *s, char ***out, size_t *n,
 void otelc__otlp_headers_free(char **h, size_t n);
 
 /* ------------------------------------------------------------------------ */
+/* gRPC                                                                      */
+/* ------------------------------------------------------------------------ */
+
+/* The request URL for gRPC endpoint @p endpoint: its scheme (http:// when
+ * @p insecure and it has none, else https://) and authority (user
+ * information left out) followed by OTELC__OTLP_GRPC_METHOD; its own path,
+ * query and fragment are dropped. @p *out is malloc'd. OTELC_OK,
+ * OTELC_ERR_NOMEM. The URL is not checked here. */
+otelc_status otelc__otlp_grpc_url(const char *endpoint, bool insecure,
+                                  char **out);
+
+/* @p endpoint with the scheme a gRPC endpoint without one gets ("http://"
+ * when @p insecure, else "https://"), or a plain copy when it has a
+ * scheme. @p *out is malloc'd. OTELC_OK, OTELC_ERR_NOMEM. */
+otelc_status otelc__otlp_grpc_with_scheme(const char *endpoint, bool insecure,
+                                          char **out);
+
+/* Write the 5-byte prefix of a gRPC message of @p len bytes. */
+void otelc__otlp_grpc_frame(uint8_t out[5], bool compressed, uint32_t len);
+
+/* Read the first message of a gRPC body: true with its flag and bytes when
+ * p[0..n) holds a prefix and at least the length it announces; false when
+ * the body is shorter or the flag is neither 0 nor 1. */
+bool otelc__otlp_grpc_unframe(const uint8_t *p, size_t n, bool *compressed,
+                              const uint8_t **msg, size_t *msg_len);
+
+/* Percent-decode a grpc-message value into @p out (@p cap bytes,
+ * NUL-terminated, cut to fit): "%XX" with two hex digits is the byte XX,
+ * anything else (a bad escape among it) is kept as it is, as the gRPC
+ * protocol asks. Returns the length written. */
+size_t otelc__otlp_grpc_decode_message(const char *p, size_t n, char *out,
+                                       size_t cap);
+
+/* gRPC status codes worth another attempt: CANCELLED, DEADLINE_EXCEEDED,
+ * ABORTED, OUT_OF_RANGE, UNAVAILABLE, DATA_LOSS, and RESOURCE_EXHAUSTED
+ * only when the status carries a google.rpc.RetryInfo (@p retry_info). */
+bool otelc__otlp_grpc_retryable(long code, bool retry_info);
+
+/* The name of a gRPC status code ("UNAVAILABLE"), "code N" beyond 16
+ * (written into @p buf). */
+const char *otelc__otlp_grpc_code_name(long code, char *buf, size_t cap);
+
+/* The grpc-timeout value for @p ms: "<n>m" (at most 8 digits), else whole
+ * seconds rounded up "<n>S". */
+void otelc__otlp_grpc_timeout(uint64_t ms, char *out, size_t cap);
+
+/* Decode base64 (standard or URL alphabet, padding optional, as gRPC's
+ * -bin metadata is sent) into @p out (@p cap bytes). Returns the length, or
+ * (size_t)-1 when the text is not base64 or does not fit. */
+size_t otelc__otlp_base64_decode(const char *p, size_t n, uint8_t *out,
+                                 size_t cap);
+
+/* What a gRPC answer's header and trailer lines say. */
+typedef struct otelc__otlp_grpc_status {
+  bool has_status;                             /* a grpc-status line was seen */
+  long code;                                   /* its value */
+  char message[OTELC__OTLP_MSG_QUOTE * 4 + 1]; /* grpc-message, decoded */
+  bool has_retry_info; /* grpc-status-details-bin holds a RetryInfo */
+  uint64_t retry_delay_ms;
+  bool compressed; /* grpc-encoding other than identity */
+} otelc__otlp_grpc_status;
+
+/* Start reading a new answer. */
+void otelc__otlp_grpc_status_reset(otelc__otlp_grpc_status *s);
+
+/* Read one header or trailer line ("name: value", CRLF optional) as
+ * libcurl hands it to CURLOPT_HEADERFUNCTION. */
+void otelc__otlp_grpc_header_line(otelc__otlp_grpc_status *s, const char *line,
+                                  size_t n);
+
+/* ------------------------------------------------------------------------ */
 /* Responses                                                                 */
 /* ------------------------------------------------------------------------ */
 
@@ -123,6 +208,12 @@ bool otelc__otlp_status_msg_pb(const uint8_t *p, size_t n, char *msg,
                                size_t cap);
 bool otelc__otlp_status_msg_json(const char *p, size_t n, char *msg,
                                  size_t cap);
+
+/* The retry delay of a google.rpc.RetryInfo among the details of a
+ * google.rpc.Status in protobuf (capped at a day). False when there is
+ * none or the body is malformed. */
+bool otelc__otlp_status_retry_delay_pb(const uint8_t *p, size_t n,
+                                       uint64_t *ms);
 
 /* Copy at most @p max bytes of @p p into @p out (@p cap bytes) for a log
  * line: control characters become spaces, a cut multi-byte character is

@@ -182,6 +182,92 @@ bool otelc__otlp_status_msg_pb(const uint8_t *p, size_t n, char *msg,
   return found;
 }
 
+/* google.protobuf.Duration {1 seconds int64, 2 nanos int32} in ms,
+ * rounded up, at most a day; negative durations are 0. */
+static bool pb_duration_ms(pb r, uint64_t *ms) {
+  int64_t sec = 0, nanos = 0;
+  while (r.p < r.end) {
+    uint32_t num, wt;
+    uint64_t v = 0;
+    pb s = {0};
+    if (!pb_field(&r, &num, &wt, &v, &s))
+      return false;
+    if (num == 1 && wt == 0)
+      sec = (int64_t)v;
+    else if (num == 2 && wt == 0)
+      nanos = (int64_t)(int32_t)(uint32_t)v;
+  }
+  if (sec < 0 || (sec == 0 && nanos <= 0)) {
+    *ms = 0;
+    return true;
+  }
+  if (sec >= 86400) {
+    *ms = 86400000u;
+    return true;
+  }
+  int64_t total = sec * 1000 + (nanos + 999999) / 1000000;
+  *ms = total > 0 ? (uint64_t)total : 0;
+  return true;
+}
+
+/* google.protobuf.Any {1 type_url string, 2 value bytes}: the delay when
+ * it holds a google.rpc.RetryInfo {1 retry_delay Duration}. */
+static bool pb_any_retry_info(pb r, uint64_t *ms) {
+  static const char kType[] = "/google.rpc.RetryInfo";
+  const size_t kn = sizeof kType - 1;
+  bool is_retry = false;
+  pb value = {0};
+  bool has_value = false;
+  while (r.p < r.end) {
+    uint32_t num, wt;
+    uint64_t v = 0;
+    pb s = {0};
+    if (!pb_field(&r, &num, &wt, &v, &s))
+      return false;
+    if (num == 1 && wt == 2) {
+      size_t len = (size_t)(s.end - s.p);
+      is_retry = len >= kn && memcmp(s.end - kn, kType, kn) == 0;
+    } else if (num == 2 && wt == 2) {
+      value = s;
+      has_value = true;
+    }
+  }
+  if (!is_retry)
+    return false;
+  *ms = 0;
+  if (!has_value)
+    return true; /* an empty RetryInfo: no delay given */
+  while (value.p < value.end) {
+    uint32_t num, wt;
+    uint64_t v = 0;
+    pb s = {0};
+    if (!pb_field(&value, &num, &wt, &v, &s))
+      return false;
+    if (num == 1 && wt == 2 && !pb_duration_ms(s, ms))
+      return false;
+  }
+  return true;
+}
+
+bool otelc__otlp_status_retry_delay_pb(const uint8_t *p, size_t n,
+                                       uint64_t *ms) {
+  pb r = {p, p ? p + n : p};
+  bool found = false;
+  while (r.p < r.end) {
+    uint32_t num, wt;
+    uint64_t v = 0;
+    pb s = {0};
+    if (!pb_field(&r, &num, &wt, &v, &s))
+      return false;
+    uint64_t d;
+    if (num == 3 && wt == 2 && !found && pb_any_retry_info(s, &d)) {
+      *ms = d;
+      found = true;
+    }
+  }
+  return found;
+}
+
 /* ------------------------------------------------------------------ JSON -- */
 
 #define JSON_MAX_DEPTH 64

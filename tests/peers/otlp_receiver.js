@@ -7,7 +7,8 @@
  *   node otlp_receiver.js <port-file> <out-file> [options]
  *
  * Listens on 127.0.0.1 on an ephemeral port, written to <port-file> (whole,
- * then renamed into place) once it accepts connections. Accepts
+ * then renamed into place) once it accepts connections; plain HTTP, or
+ * HTTPS with --tls. Accepts
  * POST /v1/traces, /v1/metrics and /v1/logs with Content-Type
  * application/x-protobuf or application/json (parameters such as charset
  * ignored) and Content-Encoding gzip, identity or none. Other paths get
@@ -24,8 +25,11 @@
  *    logs, "ok": true when the body decoded cleanly, "errors": [..],
  *    "request": the canonical request (as otlp_decode.js prints it, when it
  *    decoded), "answer": {"status", "retryAfter", "partialSuccess",
- *    "delayMs"}}
- * The line is written before the answer is sent.
+ *    "delayMs"}, and with --tls only, "tls": {"protocol" (e.g. TLSv1.3),
+ *    "clientSubject": the client certificate's subject CN, or null}}
+ * The line is written before the answer is sent. A TLS handshake that
+ * fails is no request: it is not recorded, only reported on stderr
+ * ("otlp_receiver.js: TLS handshake failed: ...").
  *
  * Answers, in this order of precedence:
  *   --fail CODE:N        the first N requests get CODE (e.g. 503:2), with
@@ -40,6 +44,11 @@
  * recognised) and is sent after --delay-ms MS.
  *
  * Other options:
+ *   --tls CERT KEY       serve HTTPS with this certificate (chain) and key,
+ *                        both PEM files
+ *   --client-ca CA       with --tls: mutual TLS, a client certificate
+ *                        issued by a CA of this PEM file is required (a
+ *                        handshake without one fails)
  *   --log-header NAME    also log this request header (repeatable)
  *   --idle-s S           exit after S seconds without a request (120)
  *
@@ -48,6 +57,7 @@
 
 const fs = require('fs');
 const http = require('http');
+const https = require('https');
 const path = require('path');
 const zlib = require('zlib');
 const schema = require('./otlp_schema');
@@ -70,6 +80,9 @@ function parseArgs(argv) {
     delayMs: 0,
     logHeaders: [],
     idleS: 120,
+    tlsCert: null,
+    tlsKey: null,
+    clientCa: null,
   };
   const pos = [];
   for (let i = 0; i < argv.length; i++) {
@@ -101,6 +114,11 @@ function parseArgs(argv) {
       case '--delay-ms': o.delayMs = Number(val()); break;
       case '--log-header': o.logHeaders.push(val().toLowerCase()); break;
       case '--idle-s': o.idleS = Number(val()); break;
+      case '--tls':
+        o.tlsCert = val();
+        o.tlsKey = val();
+        break;
+      case '--client-ca': o.clientCa = val(); break;
       default:
         if (a.startsWith('--')) die(`unknown option ${a}`);
         pos.push(a);
@@ -109,9 +127,11 @@ function parseArgs(argv) {
   if (pos.length !== 2) {
     die('usage: otlp_receiver.js <port-file> <out-file> [--fail CODE:N] ' +
         '[--retry-after V] [--status CODE] [--partial N:MESSAGE] ' +
-        '[--delay-ms MS] [--log-header NAME]... [--idle-s S]');
+        '[--delay-ms MS] [--log-header NAME]... [--idle-s S] ' +
+        '[--tls CERT KEY [--client-ca CA]]');
   }
   [o.portFile, o.outFile] = pos;
+  if (o.clientCa && !o.tlsCert) die('--client-ca wants --tls');
   if (!Number.isFinite(o.delayMs) || o.delayMs < 0) die('bad --delay-ms');
   if (!Number.isFinite(o.idleS) || o.idleS <= 0) die('bad --idle-s');
   return o;
@@ -131,6 +151,16 @@ const pathAttempts = {};
 
 function mediaType(h) {
   return String(h || '').split(';')[0].trim().toLowerCase();
+}
+
+/* The TLS side of a request (--tls only). */
+function tlsInfo(req) {
+  const sock = req.socket;
+  const peer = sock.getPeerCertificate ? sock.getPeerCertificate() : null;
+  return {
+    protocol: sock.getProtocol ? sock.getProtocol() : null,
+    clientSubject: peer && peer.subject ? peer.subject.CN || null : null,
+  };
 }
 
 function record(entry) {
@@ -165,6 +195,7 @@ function handle(req, body) {
     ok: false,
     errors: [],
   };
+  if (opts.tlsCert) entry.tls = tlsInfo(req);
 
   let status = 200;
   let message = '';
@@ -271,7 +302,35 @@ function touch() {
   }, opts.idleS * 1000);
 }
 
-server = http.createServer((req, res) => {
+function readPem(what, file) {
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    return die(`${what}: ${e.message}`);
+  }
+}
+
+function createServer(handler) {
+  if (!opts.tlsCert) return http.createServer(handler);
+  const tlsOpts = {
+    cert: readPem('--tls certificate', opts.tlsCert),
+    key: readPem('--tls key', opts.tlsKey),
+  };
+  if (opts.clientCa) {
+    tlsOpts.ca = readPem('--client-ca', opts.clientCa);
+    tlsOpts.requestCert = true;
+    tlsOpts.rejectUnauthorized = true;
+  }
+  const s = https.createServer(tlsOpts, handler);
+  s.on('tlsClientError', (e) => {
+    process.stderr.write(
+      `otlp_receiver.js: TLS handshake failed: ${e.code || ''} ` +
+      `${e.message}\n`);
+  });
+  return s;
+}
+
+server = createServer((req, res) => {
   touch();
   const chunks = [];
   let size = 0;
@@ -323,7 +382,8 @@ server.listen(0, '127.0.0.1', () => {
                         `.${path.basename(opts.portFile)}.${process.pid}`);
   fs.writeFileSync(tmp, `${port}\n`);
   fs.renameSync(tmp, opts.portFile);
-  process.stderr.write(`otlp_receiver.js: listening on 127.0.0.1:${port}\n`);
+  process.stderr.write(`otlp_receiver.js: listening on 127.0.0.1:${port}` +
+                       `${opts.tlsCert ? ' (HTTPS)' : ''}\n`);
   touch();
 });
 process.on('SIGTERM', () => stop(0));
