@@ -39,6 +39,23 @@ OTELC_API otelc_status otelc_otlp_encode_spans(otelc_span *const *spans,
                                                otelc_otlp_format format,
                                                otelc_otlp_buffer *buf);
 
+/**
+ * @brief Read the partial success of an Export*ServiceResponse body (as
+ * an OTLP/HTTP 200 answer carries it, or a gRPC message without its
+ * 5-byte prefix). Bounded: never reads past @p n, no recursion beyond a
+ * fixed depth, no allocation.
+ * @param present may be NULL; set to whether partial_success was there.
+ * @param rejected may be NULL; rejected items, 0 when absent.
+ * @param msg receives the error message cut to @p msg_cap - 1 bytes at a
+ * UTF-8 character boundary ("" when absent); may be NULL with cap 0.
+ * @return OTELC_OK (an empty body is OK), OTELC_ERR_PARSE (malformed;
+ * outputs then hold 0/""/false), OTELC_ERR_INVALID_ARG.
+ * Thread safety: safe from any thread.
+ */
+OTELC_API otelc_status otelc_otlp_decode_partial_success(
+    const void *body, size_t n, otelc_otlp_format format, bool *present,
+    int64_t *rejected, char *msg, size_t msg_cap);
+
 /** @brief Free the buffer's memory and zero it. NULL is ignored. */
 OTELC_API void otelc_otlp_buffer_free(otelc_otlp_buffer *buf);
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "common/internal.h"
+#include "otelc/otlp_encode.h"
 #include "otlp_module.h"
 
 /* The longest prefix of src[0..n) of at most @p limit bytes that does not
@@ -125,41 +126,13 @@ static bool pb_field(pb *r, uint32_t *num, uint32_t *wt, uint64_t *v,
   }
 }
 
-static bool pb_partial_body(pb r, int64_t *rejected, char *msg, size_t cap) {
-  while (r.p < r.end) {
-    uint32_t num, wt;
-    uint64_t v = 0;
-    pb s = {0};
-    if (!pb_field(&r, &num, &wt, &v, &s))
-      return false;
-    if (num == 1 && wt == 0)
-      *rejected = (int64_t)v;
-    else if (num == 2 && wt == 2)
-      copy_cut((const char *)s.p, (size_t)(s.end - s.p), msg, cap);
-  }
-  return true;
-}
-
+/* The partial success is read by libotelc's reader, which this library
+ * shares rather than repeats. */
 bool otelc__otlp_partial_pb(const uint8_t *p, size_t n, bool *present,
                             int64_t *rejected, char *msg, size_t msg_cap) {
-  pb r = {p, p ? p + n : p};
-  *present = false;
-  *rejected = 0;
-  if (msg_cap)
-    msg[0] = '\0';
-  while (r.p < r.end) {
-    uint32_t num, wt;
-    uint64_t v = 0;
-    pb s = {0};
-    if (!pb_field(&r, &num, &wt, &v, &s))
-      return false;
-    if (num == 1 && wt == 2) {
-      *present = true;
-      if (!pb_partial_body(s, rejected, msg, msg_cap))
-        return false;
-    }
-  }
-  return true;
+  return otelc_otlp_decode_partial_success(p, n, OTELC_OTLP_PROTOBUF, present,
+                                           rejected, msg,
+                                           msg_cap) == OTELC_OK;
 }
 
 bool otelc__otlp_status_msg_pb(const uint8_t *p, size_t n, char *msg,

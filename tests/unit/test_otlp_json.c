@@ -1293,7 +1293,7 @@ static otelc_status ps_read(const char *in, size_t n, int64_t *rej, char *msg,
   char *copy = malloc(n ? n : 1);
   assert_non_null(copy);
   memcpy(copy, in, n);
-  otelc_status st = otelc__otlp_partial_success_json(copy, n, rej, msg, cap);
+  otelc_status st = otelc__otlp_partial_success_json(copy, n, NULL, rej, msg, cap);
   free(copy);
   return st;
 }
@@ -1423,9 +1423,9 @@ static void test_partial_success(void **state) {
   char one = 'Z';
   assert_int_equal(ps_read(ok, strlen(ok), NULL, &one, 1), OTELC_OK);
   assert_int_equal(one, '\0');
-  assert_int_equal(otelc__otlp_partial_success_json(NULL, 0, NULL, NULL, 0),
+  assert_int_equal(otelc__otlp_partial_success_json(NULL, 0, NULL, NULL, NULL, 0),
                    OTELC_OK);
-  assert_int_equal(otelc__otlp_partial_success_json(NULL, 3, NULL, NULL, 0),
+  assert_int_equal(otelc__otlp_partial_success_json(NULL, 3, NULL, NULL, NULL, 0),
                    OTELC_ERR_INVALID_ARG);
 }
 

@@ -1195,7 +1195,7 @@ static otelc_status t_partial(const uint8_t *p, size_t n, int64_t *rej,
   assert_non_null(copy);
   if (n)
     memcpy(copy, p, n);
-  otelc_status st = otelc__otlp_partial_success_pb(copy, n, rej, msg, cap);
+  otelc_status st = otelc__otlp_partial_success_pb(copy, n, NULL, rej, msg, cap);
   free(copy);
   return st;
 }
@@ -1338,7 +1338,7 @@ static void test_partial_success(void **state) {
   assert_int_equal(PARTIAL(deep, &rej, msg), OTELC_ERR_PARSE);
 
   assert_int_equal(
-      otelc__otlp_partial_success_pb(NULL, 3, &rej, msg, sizeof msg),
+      otelc__otlp_partial_success_pb(NULL, 3, NULL, &rej, msg, sizeof msg),
       OTELC_ERR_INVALID_ARG);
 }
 

@@ -35,3 +35,23 @@ void otelc_otlp_buffer_free(otelc_otlp_buffer *buf) {
   buf->len = 0;
   buf->cap = 0;
 }
+
+otelc_status otelc_otlp_decode_partial_success(const void *body, size_t n,
+                                               otelc_otlp_format format,
+                                               bool *present,
+                                               int64_t *rejected, char *msg,
+                                               size_t msg_cap) {
+  if (format == OTELC_OTLP_JSON)
+    return otelc__otlp_partial_success_json(body, n, present, rejected, msg,
+                                            msg_cap);
+  if (format == OTELC_OTLP_PROTOBUF)
+    return otelc__otlp_partial_success_pb(body, n, present, rejected, msg,
+                                          msg_cap);
+  if (present)
+    *present = false;
+  if (rejected)
+    *rejected = 0;
+  if (msg && msg_cap)
+    msg[0] = '\0';
+  return OTELC_ERR_INVALID_ARG;
+}

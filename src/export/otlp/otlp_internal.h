@@ -74,12 +74,15 @@ otelc_status otelc__otlp_traces_json(otelc__buf *out,
                                      otelc_span *const *spans, size_t n);
 
 /* Read an ExportTrace/Metrics/LogsServiceResponse: the partial success
- * (field 1) with its rejected count (field 1) and error message (field 2,
- * cut to @p msg_cap - 1 bytes). Missing fields give 0 and "". */
+ * (field 1; *present tells whether it was there at all) with its rejected
+ * count (field 1) and error message (field 2, cut to @p msg_cap - 1 bytes).
+ * Missing fields give 0 and "". @p present may be NULL. The public
+ * otelc_otlp_decode_partial_success is built on these. */
 otelc_status otelc__otlp_partial_success_pb(const uint8_t *p, size_t n,
-                                            int64_t *rejected, char *msg,
-                                            size_t msg_cap);
+                                            bool *present, int64_t *rejected,
+                                            char *msg, size_t msg_cap);
 otelc_status otelc__otlp_partial_success_json(const char *p, size_t n,
+                                              bool *present,
                                               int64_t *rejected, char *msg,
                                               size_t msg_cap);
 

@@ -15,6 +15,7 @@
 
 typedef struct rd {
   const char *p, *end;
+  bool present; /* a partialSuccess object was found */
 } rd;
 
 static void skip_ws(rd *r) {
@@ -160,7 +161,7 @@ static bool read_string(rd *r, sink *k) {
         return false;
       if (cp >= 0xD800 && cp <= 0xDBFF && r->end - r->p >= 6 &&
           r->p[0] == '\\' && r->p[1] == 'u') {
-        rd look = {r->p + 2, r->end};
+        rd look = {r->p + 2, r->end, false};
         unsigned lo;
         if (read_hex4(&look, &lo) && lo >= 0xDC00 && lo <= 0xDFFF) {
           cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
@@ -342,7 +343,7 @@ static bool read_count(rd *r, int64_t *out) {
     sink k = {tmp, sizeof tmp, 0, false};
     if (!read_string(r, &k) || k.full)
       return false;
-    rd in = {tmp, tmp + k.len};
+    rd in = {tmp, tmp + k.len, false};
     return read_number(&in, out) && in.p == in.end;
   }
   if (*r->p == 'n')
@@ -350,6 +351,12 @@ static bool read_count(rd *r, int64_t *out) {
   if (*r->p == '-' || (*r->p >= '0' && *r->p <= '9'))
     return read_number(r, out);
   return skip_value(r); /* another type: ignored */
+}
+
+/* Proto3 JSON readers accept a field's lowerCamelCase name and its
+ * original proto name alike. */
+static bool named(const char *key, const char *camel, const char *proto) {
+  return strcmp(key, camel) == 0 || strcmp(key, proto) == 0;
 }
 
 /* The members of an object whose '{' has been read. With @p inner, the
@@ -365,15 +372,18 @@ static bool read_object(rd *r, bool inner, int64_t *rejected, sink *msg) {
     bool ok;
     skip_ws(r);
     bool is_obj = r->p < r->end && *r->p == '{';
-    if (!inner && is_obj && strcmp(key, "partialSuccess") == 0) {
+    if (!inner && is_obj && named(key, "partialSuccess", "partial_success")) {
       r->p++;
+      r->present = true;
       ok = read_object(r, true, rejected, msg);
-    } else if (inner && (strcmp(key, "rejectedSpans") == 0 ||
-                         strcmp(key, "rejectedLogRecords") == 0 ||
-                         strcmp(key, "rejectedDataPoints") == 0)) {
+    } else if (inner && (named(key, "rejectedSpans", "rejected_spans") ||
+                         named(key, "rejectedLogRecords",
+                               "rejected_log_records") ||
+                         named(key, "rejectedDataPoints",
+                               "rejected_data_points"))) {
       ok = read_count(r, rejected);
-    } else if (inner && strcmp(key, "errorMessage") == 0 && r->p < r->end &&
-               *r->p == '"') {
+    } else if (inner && named(key, "errorMessage", "error_message") &&
+               r->p < r->end && *r->p == '"') {
       if (msg->s) {
         msg->len = 0;
         msg->full = false;
@@ -390,9 +400,12 @@ static bool read_object(rd *r, bool inner, int64_t *rejected, sink *msg) {
 }
 
 otelc_status otelc__otlp_partial_success_json(const char *p, size_t n,
+                                              bool *present,
                                               int64_t *rejected, char *msg,
                                               size_t msg_cap) {
   int64_t count = 0;
+  if (present)
+    *present = false;
   sink k = {msg_cap ? msg : NULL, msg_cap, 0, false};
   if (k.s)
     k.s[0] = '\0';
@@ -400,7 +413,7 @@ otelc_status otelc__otlp_partial_success_json(const char *p, size_t n,
     *rejected = 0;
   if (!p)
     return n ? OTELC_ERR_INVALID_ARG : OTELC_OK;
-  rd r = {p, p + n};
+  rd r = {p, p + n, false};
   if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
     r.p += 3;
   skip_ws(&r);
@@ -415,5 +428,7 @@ otelc_status otelc__otlp_partial_success_json(const char *p, size_t n,
   }
   if (rejected)
     *rejected = count;
+  if (present)
+    *present = r.present;
   return OTELC_OK;
 }

@@ -133,9 +133,12 @@ static bool rd_partial(pbr *r, int64_t *rejected, char *msg, size_t msg_cap) {
 }
 
 otelc_status otelc__otlp_partial_success_pb(const uint8_t *p, size_t n,
-                                            int64_t *rejected, char *msg,
-                                            size_t msg_cap) {
+                                            bool *present, int64_t *rejected,
+                                            char *msg, size_t msg_cap) {
   int64_t rej = 0;
+  bool seen = false;
+  if (present)
+    *present = false;
   if (!msg)
     msg_cap = 0;
   if (msg_cap)
@@ -155,7 +158,10 @@ otelc_status otelc__otlp_partial_success_pb(const uint8_t *p, size_t n,
     if (!rd_tag(&r, &f, &wt))
       ok = false;
     else if (f == 1 && wt == 2)
-      ok = rd_len(&r, &sub) && rd_partial(&sub, &rej, msg, msg_cap);
+      ok = (seen = true) && rd_len(&r, &sub) &&
+           rd_partial(&sub, &rej, msg, msg_cap);
+    else if (f == 1)
+      ok = false; /* the known field with the wrong wire type */
     else
       ok = rd_skip(&r, wt, f, 0);
   }
@@ -166,5 +172,7 @@ otelc_status otelc__otlp_partial_success_pb(const uint8_t *p, size_t n,
   }
   if (rejected)
     *rejected = rej;
+  if (present)
+    *present = seen;
   return OTELC_OK;
 }
