@@ -120,3 +120,46 @@ for fmt in pb json; do
   awk -v d="$((b - a))" -v fmt="$fmt" \
     'BEGIN { printf "%s: %.0f instructions/span\n", fmt, d / (40 * 512) }'
 done
+
+mbin=$root/build/release/bench/bench_metrics
+echo
+echo "== metrics: counter add and histogram record with 2 attributes, the"
+echo "   same counter from 2 threads, a bound counter, and the collection"
+echo "   of 2000 series (pull reader, cumulative), ${repeat} runs each"
+mout=()
+for ((i = 0; i < repeat; i++)); do
+  while IFS= read -r line; do
+    mout+=("$line")
+    echo "  $line"
+  done < <("$mbin" all 2>/dev/null)
+done
+# mmedian KEY FIELD: the median of FIELD over the lines holding KEY.
+mmedian() {
+  printf '%s\n' "${mout[@]}" | grep -F -- "$1" | grep -o "$2=[0-9.]*" |
+    cut -d= -f2 | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+echo "counter, 1 thread: median $(mmedian 'mode=counter threads=1' ns/op) ns/op"
+echo "counter, 2 threads: median $(mmedian 'mode=counter threads=2' ns/op) ns/op per thread"
+echo "histogram, 1 thread: median $(mmedian 'mode=hist threads=1' ns/op) ns/op"
+echo "bound counter, 1 thread: median $(mmedian 'mode=bound threads=1' ns/op) ns/op"
+echo "collect 2000 series: median $(mmedian 'mode=collect' us/collect) us/collect"
+echo "== instructions/op under callgrind ($cg_large - $cg_small operations)"
+for mode in counter hist bound; do
+  for n in "$cg_small" "$cg_large"; do
+    valgrind --tool=callgrind --callgrind-out-file="$tmp/m.$mode.$n" \
+      "$mbin" "$mode" "$n" >/dev/null 2>&1
+  done
+  a=$(total_of "$tmp/m.$mode.$cg_small")
+  b=$(total_of "$tmp/m.$mode.$cg_large")
+  awk -v d="$((b - a))" -v n="$((cg_large - cg_small))" -v m="$mode" \
+    'BEGIN { printf "%s: %.0f instructions/op\n", m, d / n }'
+done
+for n in 20 60; do
+  valgrind --tool=callgrind --callgrind-out-file="$tmp/m.collect.$n" \
+    "$mbin" collect "$n" >/dev/null 2>&1
+done
+a=$(total_of "$tmp/m.collect.20")
+b=$(total_of "$tmp/m.collect.60")
+awk -v d="$((b - a))" 'BEGIN {
+  printf "collect: %.0f instructions/collection, %.0f per series\n",
+         d / 40, d / 40 / 2001 }'
