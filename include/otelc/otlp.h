@@ -38,6 +38,7 @@
 #ifndef OTELC_OTLP_H
 #define OTELC_OTLP_H
 
+#include "otelc/metrics.h"
 #include "otelc/span_processor.h"
 
 #ifdef __cplusplus
@@ -113,6 +114,22 @@ typedef struct otelc_otlp_opts {
 OTELC_API otelc_status otelc_otlp_span_exporter_new(const otelc_otlp_opts *opts,
                                                     otelc_span_exporter **out);
 
+/**
+ * @brief An OTLP metric exporter, with every setting, retry rule and
+ * transport of the span exporter: OTEL_EXPORTER_OTLP_METRICS_<OPT> beats
+ * OTEL_EXPORTER_OTLP_<OPT> (whose endpoint gets "v1/metrics"); gRPC calls
+ * /opentelemetry.proto.collector.metrics.v1.MetricsService/Export.
+ * @p temporality PREF_DEFAULT reads
+ * OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE (else cumulative);
+ * OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION chooses
+ * explicit or exponential histograms. Hand it to otelc_periodic_reader_new.
+ * Linking otelc_otlp also makes "otlp" usable in OTEL_METRICS_EXPORTER.
+ * @return as otelc_otlp_span_exporter_new.
+ */
+OTELC_API otelc_status otelc_otlp_metric_exporter_new(
+    const otelc_otlp_opts *opts, otelc_temporality_preference temporality,
+    otelc_metric_exporter **out);
+
 /** Counters of an OTLP exporter since creation. */
 typedef struct otelc_otlp_stats {
   uint64_t exports;        /**< export calls */
@@ -130,6 +147,13 @@ typedef struct otelc_otlp_stats {
  *  otelc_otlp_span_exporter_new (zeros for any other). Thread-safe. */
 OTELC_API void otelc_otlp_exporter_get_stats(otelc_span_exporter *e,
                                              otelc_otlp_stats *out);
+
+/** @brief Read the counters of an exporter made by
+ *  otelc_otlp_metric_exporter_new (zeros for any other); rejected_spans
+ *  then counts rejected data points. Thread-safe. */
+OTELC_API void
+otelc_otlp_metric_exporter_get_stats(otelc_metric_exporter *e,
+                                     otelc_otlp_stats *out);
 
 #ifdef __cplusplus
 }

@@ -56,6 +56,18 @@ OTELC_API otelc_status otelc_otlp_decode_partial_success(
     const void *body, size_t n, otelc_otlp_format format, bool *present,
     int64_t *rejected, char *msg, size_t msg_cap);
 
+/**
+ * @brief Encode one metrics collection as an ExportMetricsServiceRequest
+ * into @p buf (replacing its contents), every point kind with its
+ * exemplars. JSON as for spans (64-bit integers as strings, ids in hex).
+ * @return OTELC_OK, OTELC_ERR_INVALID_ARG, OTELC_ERR_NOMEM, OTELC_ERR_LIMIT.
+ * Thread safety: safe from any thread; one buffer per thread.
+ */
+struct otelc_resource_metrics;
+OTELC_API otelc_status
+otelc_otlp_encode_metrics(const struct otelc_resource_metrics *data,
+                          otelc_otlp_format format, otelc_otlp_buffer *buf);
+
 /** @brief Free the buffer's memory and zero it. NULL is ignored. */
 OTELC_API void otelc_otlp_buffer_free(otelc_otlp_buffer *buf);
 

@@ -1,13 +1,17 @@
 /*
- * The OTLP exporter's configuration: otelc_otlp_opts and the
+ * The OTLP exporters' configuration: otelc_otlp_opts and the
  * OTEL_EXPORTER_OTLP_* environment variables, with the specification's
- * endpoint rules.
+ * endpoint rules, for any signal (traces, metrics).
  *
- * Precedence, for every option: OTEL_EXPORTER_OTLP_TRACES_<OPT>, then
- * OTEL_EXPORTER_OTLP_<OPT>, then the field of otelc_otlp_opts, then the
- * specification's default. Settings made in code are defaults that the
- * environment overrides, as everywhere in otelc (see otelc/resource.h),
- * so that a program is configured for production by environment alone.
+ * Precedence, for every option: the per-signal variable
+ * (OTEL_EXPORTER_OTLP_TRACES_<OPT>, OTEL_EXPORTER_OTLP_METRICS_<OPT>),
+ * then OTEL_EXPORTER_OTLP_<OPT>, then the field of otelc_otlp_opts, then
+ * the specification's default. Settings made in code are defaults that
+ * the environment overrides, as everywhere in otelc (see
+ * otelc/resource.h), so that a program is configured for production by
+ * environment alone.
+ *
+ * Thread safety: the functions read the environment and keep no state.
  */
 #include <stdio.h>
 #include <strings.h>
@@ -18,7 +22,29 @@
 #include "otlp_module.h"
 
 #define ENV_PREFIX "OTEL_EXPORTER_OTLP_"
-#define ENV_TRACES ENV_PREFIX "TRACES_"
+
+const otelc__otlp_signal otelc__otlp_traces = {
+    ENV_PREFIX "TRACES_",
+    ENV_PREFIX "TRACES_ENDPOINT",
+    "v1/traces",
+    "http://localhost:4318/v1/traces",
+    "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+    "spans"};
+
+const otelc__otlp_signal otelc__otlp_metrics = {
+    ENV_PREFIX "METRICS_",
+    ENV_PREFIX "METRICS_ENDPOINT",
+    "v1/metrics",
+    "http://localhost:4318/v1/metrics",
+    "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export",
+    "data points"};
+
+/* The per-signal variable for @p opt ("ENDPOINT") into @p out. */
+static const char *signal_var(const otelc__otlp_config *c, const char *opt,
+                              char *out, size_t cap) {
+  snprintf(out, cap, "%s%s", c->signal->env, opt);
+  return out;
+}
 
 static bool is_blank(char c) {
   return c == ' ' || c == '\t';
@@ -330,9 +356,10 @@ static otelc_status check_endpoint(const char *url, const char *from,
 static otelc_status endpoint_url(const char *url, bool base,
                                  otelc__otlp_config *c) {
   if (c->grpc)
-    return otelc__otlp_grpc_url(url, c->insecure, &c->url);
+    return otelc__otlp_grpc_url(url, c->insecure, c->signal->grpc_method,
+                                &c->url);
   if (base)
-    return otelc__otlp_base_url(url, OTELC__OTLP_TRACES_PATH, &c->url);
+    return otelc__otlp_base_url(url, c->signal->path, &c->url);
   return otelc__otlp_signal_url(url, &c->url);
 }
 
@@ -347,11 +374,11 @@ static otelc_status resolve_url(const otelc_otlp_opts *opts,
     if (st != OTELC_OK)
       return st;
   }
-  char *v = env_trimmed(ENV_TRACES "ENDPOINT", &nomem);
+  char *v = env_trimmed(c->signal->endpoint_var, &nomem);
   if (nomem)
     return OTELC_ERR_NOMEM;
   if (v) {
-    c->url_from = ENV_TRACES "ENDPOINT";
+    c->url_from = c->signal->endpoint_var;
     st = check_endpoint(v, c->url_from, c);
     if (st == OTELC_OK)
       st = endpoint_url(v, false, c);
@@ -376,7 +403,7 @@ static otelc_status resolve_url(const otelc_otlp_opts *opts,
   c->url_from = "the default";
   if (c->grpc)
     return endpoint_url(OTELC__OTLP_GRPC_DEFAULT_URL, false, c);
-  c->url = otelc__strdup(OTELC__OTLP_DEFAULT_URL);
+  c->url = otelc__strdup(c->signal->default_url);
   return c->url ? OTELC_OK : OTELC_ERR_NOMEM;
 }
 
@@ -418,7 +445,8 @@ static otelc_status resolve_headers(const otelc_otlp_opts *opts,
       return st;
   }
   otelc_status st = OTELC_OK;
-  if (env_headers(ENV_TRACES "HEADERS", c, &st) ||
+  char name[64];
+  if (env_headers(signal_var(c, "HEADERS", name, sizeof name), c, &st) ||
       (st == OTELC_OK && env_headers(ENV_PREFIX "HEADERS", c, &st))) {
     otelc__otlp_headers_free(code, n_code);
     return st;
@@ -442,13 +470,14 @@ static void lowercase_names(otelc__otlp_config *c) {
 
 /* A path option: per-signal variable, generic one, code (the field
  * @p field of otelc_otlp_opts), or NULL. */
-static otelc_status resolve_path(const char *opt, const char *field,
-                                 const char *code, char **out) {
-  char traces[64], generic[64], in_code[64];
-  snprintf(traces, sizeof traces, ENV_TRACES "%s", opt);
+static otelc_status resolve_path(const otelc__otlp_config *c, const char *opt,
+                                 const char *field, const char *code,
+                                 char **out) {
+  char sig[64], generic[64], in_code[64];
+  signal_var(c, opt, sig, sizeof sig);
   snprintf(generic, sizeof generic, ENV_PREFIX "%s", opt);
-  const char *v = otelc__env_get(traces);
-  const char *from = traces;
+  const char *v = otelc__env_get(sig);
+  const char *from = sig;
   if (!v) {
     v = otelc__env_get(generic);
     from = generic;
@@ -500,25 +529,30 @@ static otelc_status resolve_enums(const otelc_otlp_opts *opts,
   }
   /* Each variable's default is what the lower levels give, so that an
    * invalid value is reported with the setting actually used. */
+  char name[64];
   int p = otelc__env_enum(ENV_PREFIX "PROTOCOL", protocols, 3,
                           protocol_index(proto));
-  p = otelc__env_enum(ENV_TRACES "PROTOCOL", protocols, 3, p);
+  p = otelc__env_enum(signal_var(c, "PROTOCOL", name, sizeof name), protocols,
+                      3, p);
   c->grpc = p == P_GRPC;
   c->json = p == P_JSON;
   int z = otelc__env_enum(ENV_PREFIX "COMPRESSION", compressions, 2,
                           comp == OTELC_OTLP_COMPRESSION_GZIP);
-  z = otelc__env_enum(ENV_TRACES "COMPRESSION", compressions, 2, z);
+  z = otelc__env_enum(signal_var(c, "COMPRESSION", name, sizeof name),
+                      compressions, 2, z);
   c->gzip = z == 1;
 
   uint32_t t = opts && opts->timeout_ms ? opts->timeout_ms
                                         : OTELC__OTLP_DEFAULT_TIMEOUT_MS;
   t = otelc__env_timeout_ms(ENV_PREFIX "TIMEOUT", t);
-  c->timeout_ms = otelc__env_timeout_ms(ENV_TRACES "TIMEOUT", t);
+  c->timeout_ms =
+      otelc__env_timeout_ms(signal_var(c, "TIMEOUT", name, sizeof name), t);
 
   /* INSECURE only concerns a gRPC endpoint without a scheme; it is read
    * whatever the protocol so that invalid values are always reported. */
   bool insecure = otelc__env_bool(ENV_PREFIX "INSECURE", false);
-  c->insecure = otelc__env_bool(ENV_TRACES "INSECURE", insecure);
+  c->insecure =
+      otelc__env_bool(signal_var(c, "INSECURE", name, sizeof name), insecure);
   return OTELC_OK;
 }
 
@@ -533,9 +567,11 @@ void otelc__otlp_config_free(otelc__otlp_config *c) {
   memset(c, 0, sizeof *c);
 }
 
-otelc_status otelc__otlp_config_resolve(const otelc_otlp_opts *opts,
+otelc_status otelc__otlp_config_resolve(const otelc__otlp_signal *sig,
+                                        const otelc_otlp_opts *opts,
                                         otelc__otlp_config *out) {
   memset(out, 0, sizeof *out);
+  out->signal = sig ? sig : &otelc__otlp_traces;
   otelc_status st = resolve_enums(opts, out);
   if (st == OTELC_OK)
     st = resolve_url(opts, out);
@@ -544,13 +580,13 @@ otelc_status otelc__otlp_config_resolve(const otelc_otlp_opts *opts,
   if (st == OTELC_OK && out->grpc)
     lowercase_names(out);
   if (st == OTELC_OK)
-    st = resolve_path("CERTIFICATE", "certificate",
+    st = resolve_path(out, "CERTIFICATE", "certificate",
                       opts ? opts->certificate : NULL, &out->certificate);
   if (st == OTELC_OK)
-    st = resolve_path("CLIENT_KEY", "client_key",
+    st = resolve_path(out, "CLIENT_KEY", "client_key",
                       opts ? opts->client_key : NULL, &out->client_key);
   if (st == OTELC_OK)
-    st = resolve_path("CLIENT_CERTIFICATE", "client_certificate",
+    st = resolve_path(out, "CLIENT_CERTIFICATE", "client_certificate",
                       opts ? opts->client_certificate : NULL,
                       &out->client_certificate);
   if (st != OTELC_OK)

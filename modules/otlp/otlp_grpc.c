@@ -53,7 +53,7 @@ otelc_status otelc__otlp_grpc_with_scheme(const char *endpoint, bool insecure,
 }
 
 otelc_status otelc__otlp_grpc_url(const char *endpoint, bool insecure,
-                                  char **out) {
+                                  const char *method, char **out) {
   size_t sl = scheme_of(endpoint);
   const char *scheme = endpoint;
   const char *auth = endpoint;
@@ -69,7 +69,7 @@ otelc_status otelc__otlp_grpc_url(const char *endpoint, bool insecure,
     an -= (size_t)(at + 1 - auth);
     auth = at + 1;
   }
-  size_t nm = sizeof OTELC__OTLP_GRPC_METHOD - 1;
+  size_t nm = strlen(method);
   char *s = otelc__malloc(sl + 3 + an + nm + 1);
   if (!s) {
     *out = NULL;
@@ -78,7 +78,7 @@ otelc_status otelc__otlp_grpc_url(const char *endpoint, bool insecure,
   memcpy(s, scheme, sl);
   memcpy(s + sl, "://", 3);
   memcpy(s + sl + 3, auth, an);
-  memcpy(s + sl + 3 + an, OTELC__OTLP_GRPC_METHOD, nm + 1);
+  memcpy(s + sl + 3 + an, method, nm + 1);
   *out = s;
   return OTELC_OK;
 }

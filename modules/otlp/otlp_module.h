@@ -15,13 +15,9 @@
 #include <time.h>
 
 #include "otelc/otlp.h"
+#include "otelc/otlp_encode.h"
 
-#define OTELC__OTLP_DEFAULT_URL "http://localhost:4318/v1/traces"
-#define OTELC__OTLP_TRACES_PATH "v1/traces"
 #define OTELC__OTLP_GRPC_DEFAULT_URL "http://localhost:4317"
-/* The full name of the gRPC method, which is also the request's path. */
-#define OTELC__OTLP_GRPC_METHOD                                                \
-  "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 /* Bytes before each gRPC message: compressed flag, big-endian length. */
 #define OTELC__OTLP_GRPC_PREFIX 5u
 #define OTELC__OTLP_DEFAULT_TIMEOUT_MS 10000u
@@ -36,11 +32,30 @@
 #define OTELC__OTLP_BACKOFF_MAX_MS 5000u
 
 /* ------------------------------------------------------------------------ */
+/* Signals                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* What differs between the signals an exporter sends. */
+typedef struct otelc__otlp_signal {
+  const char *env; /* per-signal prefix, "OTEL_EXPORTER_OTLP_TRACES_" */
+  const char *endpoint_var; /* env + "ENDPOINT" */
+  const char *path;         /* appended to a generic endpoint, "v1/traces" */
+  const char *default_url;  /* "http://localhost:4318/v1/traces" */
+  const char *grpc_method;  /* the full gRPC method name, also the path of
+                               the request */
+  const char *items;        /* what log lines count: "spans" */
+} otelc__otlp_signal;
+
+extern const otelc__otlp_signal otelc__otlp_traces;
+extern const otelc__otlp_signal otelc__otlp_metrics;
+
+/* ------------------------------------------------------------------------ */
 /* Configuration                                                             */
 /* ------------------------------------------------------------------------ */
 
 typedef struct otelc__otlp_config {
-  char *url;            /* the full traces URL (for gRPC: the method's) */
+  const otelc__otlp_signal *signal;
+  char *url;            /* the full signal URL (for gRPC: the method's) */
   const char *url_from; /* static text: where the URL came from */
   bool grpc;            /* OTLP/gRPC; json is then false */
   bool insecure;        /* INSECURE: a gRPC endpoint without a scheme is
@@ -57,20 +72,22 @@ typedef struct otelc__otlp_config {
 } otelc__otlp_config;
 
 /*
- * Resolve @p opts (may be NULL) and the environment into @p out. Settings
- * in @p opts are defaults that the environment overrides; for each option
- * the OTEL_EXPORTER_OTLP_TRACES_<OPT> variable beats the generic
- * OTEL_EXPORTER_OTLP_<OPT>. Invalid environment values are reported
- * (never a header value) and ignored, except an unusable endpoint.
- * For grpc the endpoint is never extended with "v1/traces": the request
- * goes to the endpoint's scheme and authority with the method's path
- * (otelc__otlp_grpc_url), and an endpoint without a scheme is taken as
- * http:// when OTEL_EXPORTER_OTLP_[TRACES_]INSECURE is true, else https://.
+ * Resolve @p opts (may be NULL) and the environment into @p out for
+ * signal @p sig. Settings in @p opts are defaults that the environment
+ * overrides; for each option the per-signal variable
+ * (OTEL_EXPORTER_OTLP_TRACES_<OPT>, OTEL_EXPORTER_OTLP_METRICS_<OPT>)
+ * beats the generic OTEL_EXPORTER_OTLP_<OPT>. Invalid environment values
+ * are reported (never a header value) and ignored, except an unusable
+ * endpoint. For grpc the endpoint is never extended with the signal's
+ * path: the request goes to the endpoint's scheme and authority with the
+ * method's path (otelc__otlp_grpc_url), and an endpoint without a scheme
+ * is taken as http:// when the INSECURE variable is true, else https://.
  * Returns OTELC_OK, OTELC_ERR_INVALID_ARG (a URL that is not http or https,
  * or an invalid setting in @p opts), OTELC_ERR_NOMEM. On failure @p out
- * holds nothing to free.
+ * holds nothing to free. Thread safety: reads the environment.
  */
-otelc_status otelc__otlp_config_resolve(const otelc_otlp_opts *opts,
+otelc_status otelc__otlp_config_resolve(const otelc__otlp_signal *sig,
+                                        const otelc_otlp_opts *opts,
                                         otelc__otlp_config *out);
 void otelc__otlp_config_free(otelc__otlp_config *c);
 
@@ -123,11 +140,11 @@ void otelc__otlp_headers_free(char **h, size_t n);
 
 /* The request URL for gRPC endpoint @p endpoint: its scheme (http:// when
  * @p insecure and it has none, else https://) and authority (user
- * information left out) followed by OTELC__OTLP_GRPC_METHOD; its own path,
- * query and fragment are dropped. @p *out is malloc'd. OTELC_OK,
- * OTELC_ERR_NOMEM. The URL is not checked here. */
+ * information left out) followed by @p method (the full method name); its
+ * own path, query and fragment are dropped. @p *out is malloc'd.
+ * OTELC_OK, OTELC_ERR_NOMEM. The URL is not checked here. */
 otelc_status otelc__otlp_grpc_url(const char *endpoint, bool insecure,
-                                  char **out);
+                                  const char *method, char **out);
 
 /* @p endpoint with the scheme a gRPC endpoint without one gets ("http://"
  * when @p insecure, else "https://"), or a plain copy when it has a
@@ -192,8 +209,8 @@ void otelc__otlp_grpc_header_line(otelc__otlp_grpc_status *s, const char *line,
 /* Responses                                                                 */
 /* ------------------------------------------------------------------------ */
 
-/* The partial_success of an ExportTraceServiceResponse, protobuf or
- * OTLP/JSON: rejected spans (0 when absent) and the error message cut to
+/* The partial_success of an Export*ServiceResponse, protobuf or
+ * OTLP/JSON: rejected items (0 when absent) and the error message cut to
  * @p msg_cap - 1 bytes ("" when absent). @p *present tells whether the
  * field was there at all. False when the body is malformed. Bounded: no
  * recursion beyond a fixed depth, no allocation. */
@@ -242,13 +259,87 @@ bool otelc__otlp_parse_retry_after(const char *value, time_t now, uint64_t *ms);
 uint64_t otelc__otlp_backoff_ms(unsigned retry, uint64_t random);
 
 /* ------------------------------------------------------------------------ */
-/* The exporter                                                              */
+/* The transport (otlp_transport.c, otlp_http.c)                             */
 /* ------------------------------------------------------------------------ */
 
-/* Its operations, and the state behind a handle made by
- * otelc_otlp_span_exporter_new (NULL for any other handle), so that tests
- * can call export and shutdown from threads of their choosing. */
+typedef struct otelc__otlp_transport otelc__otlp_transport;
+
+/* A transport for signal @p sig configured from @p opts (may be NULL) and
+ * the environment (otelc__otlp_config_resolve), with its libcurl handle
+ * ready. libcurl is initialised once per process first. Returns OTELC_OK,
+ * OTELC_ERR_INVALID_ARG, OTELC_ERR_NOMEM, OTELC_ERR_IO. */
+otelc_status otelc__otlp_transport_new(const otelc__otlp_signal *sig,
+                                       const otelc_otlp_opts *opts,
+                                       otelc__otlp_transport **out);
+
+/* Free @p t (and leave the registry). NULL is ignored. */
+void otelc__otlp_transport_free(otelc__otlp_transport *t);
+
+/* Writes the request for @p items into @p body (json: OTLP/JSON, else
+ * protobuf); an empty body is a valid request. */
+typedef otelc_status (*otelc__otlp_encode_fn)(const void *items, bool json,
+                                              otelc_otlp_buffer *body);
+
+/*
+ * One export of @p n_items items (@p n_items 0: nothing is sent, a
+ * success): encode them with @p encode, then send them until an attempt
+ * succeeds, an answer says not to retry, the transport is shut down, or
+ * the deadline (now + the shorter of @p timeout_ms and the configured
+ * timeout) would pass. Counted in the transport's stats and logged (with
+ * throttling) on failure. Returns OTELC_OK, OTELC_ERR_SHUTDOWN,
+ * OTELC_ERR_TIMEOUT, OTELC_ERR_EXPORT, or the encoder's error. Thread
+ * safety: one export at a time per transport.
+ */
+otelc_status otelc__otlp_transport_export(otelc__otlp_transport *t,
+                                          otelc__otlp_encode_fn encode,
+                                          const void *items, size_t n_items,
+                                          uint32_t timeout_ms);
+
+/* Refuse later exports and end a wait between attempts at once. Safe from
+ * any thread. */
+void otelc__otlp_transport_shutdown(otelc__otlp_transport *t);
+
+/* Record @p t as the state behind exporter handle @p handle. */
+void otelc__otlp_registry_add(otelc__otlp_transport *t, const void *handle);
+
+/* The transport of @p handle when it sends signal @p sig, or NULL. */
+otelc__otlp_transport *otelc__otlp_registry_find(const void *handle,
+                                                 const otelc__otlp_signal *sig);
+
+/* The counters of the transport of @p handle for @p sig (zeros when there
+ * is none). Thread-safe. */
+void otelc__otlp_registry_stats(const void *handle,
+                                const otelc__otlp_signal *sig,
+                                otelc_otlp_stats *out);
+
+/* ------------------------------------------------------------------------ */
+/* The exporters                                                             */
+/* ------------------------------------------------------------------------ */
+
+/* Their operations, and the state behind a handle made by
+ * otelc_otlp_span_exporter_new or otelc_otlp_metric_exporter_new (NULL
+ * for any other handle), so that tests can call export and shutdown from
+ * threads of their choosing. */
 extern const otelc_span_exporter_ops otelc__otlp_ops;
 void *otelc__otlp_state(otelc_span_exporter *e);
+extern const otelc_metric_exporter_ops otelc__otlp_metric_ops;
+void *otelc__otlp_metric_state(otelc_metric_exporter *e);
+
+/*
+ * The state of a metric exporter and the reader preferences it asks for,
+ * before it is wrapped by otelc_metric_exporter_new: what
+ * otelc_otlp_metric_exporter_new does first. @p temporality PREF_DEFAULT
+ * reads OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE (cumulative,
+ * delta, lowmemory; another value is reported and means cumulative);
+ * OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION
+ * (explicit_bucket_histogram, base2_exponential_bucket_histogram; another
+ * value is reported and ignored) sets prefs->histogram_aggregation. The
+ * state is freed with otelc__otlp_metric_ops.destroy. Returns as
+ * otelc_otlp_metric_exporter_new.
+ */
+otelc_status otelc__otlp_metric_create(const otelc_otlp_opts *opts,
+                                       otelc_temporality_preference temporality,
+                                       otelc_metric_reader_prefs *prefs,
+                                       void **state);
 
 #endif /* OTELC_MODULES_OTLP_MODULE_H */

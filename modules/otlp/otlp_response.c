@@ -131,8 +131,7 @@ static bool pb_field(pb *r, uint32_t *num, uint32_t *wt, uint64_t *v,
 bool otelc__otlp_partial_pb(const uint8_t *p, size_t n, bool *present,
                             int64_t *rejected, char *msg, size_t msg_cap) {
   return otelc_otlp_decode_partial_success(p, n, OTELC_OTLP_PROTOBUF, present,
-                                           rejected, msg,
-                                           msg_cap) == OTELC_OK;
+                                           rejected, msg, msg_cap) == OTELC_OK;
 }
 
 bool otelc__otlp_status_msg_pb(const uint8_t *p, size_t n, char *msg,
@@ -553,7 +552,10 @@ static bool partial_member(js *r, const char *key, void *ctx) {
   bool null = r->p < r->end && *r->p == 'n';
   if (null)
     return js_word(r, "null");
-  if (key_is(key, "rejectedSpans", "rejected_spans"))
+  /* The rejected items of each signal's partial success. */
+  if (key_is(key, "rejectedSpans", "rejected_spans") ||
+      key_is(key, "rejectedDataPoints", "rejected_data_points") ||
+      key_is(key, "rejectedLogRecords", "rejected_log_records"))
     return js_int64(r, &c->rejected);
   if (key_is(key, "errorMessage", "error_message"))
     return js_string(r, c->msg, c->cap);

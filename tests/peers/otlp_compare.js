@@ -42,7 +42,8 @@
  *       and the JSON encoding of one request, both decoded).
  *
  * Each difference is printed with its path. Exit status: 0 when everything
- * matched, 1 on a difference, 2 on misuse.
+ * matched, 1 on a difference, 2 on misuse. Required as a module, it runs
+ * nothing and exports the helpers otlp_metrics_compare.js uses.
  */
 
 const fs = require('fs');
@@ -504,4 +505,20 @@ function main(argv) {
   return check(pos[0], pos[1], pos[2], opts);
 }
 
-process.exitCode = main(process.argv.slice(2));
+if (require.main === module) {
+  process.exitCode = main(process.argv.slice(2));
+}
+
+/* The pieces otlp_metrics_compare.js shares. */
+module.exports = {
+  Problems,
+  printProblems,
+  keyValue,
+  compareAttrs,
+  compareResource,
+  compareScope,
+  loadJson,
+  loadLines,
+  dflt,
+  show,
+};

@@ -1,9 +1,10 @@
 'use strict';
 /*
- * An OTLP/gRPC trace receiver for otelc's exporter tests: a @grpc/grpc-js
- * server (cleartext HTTP/2, h2c, or TLS with --tls) serving
- * /opentelemetry.proto.collector.trace.v1.TraceService/Export, which
- * decodes every request strictly with the official OTLP schema (see
+ * An OTLP/gRPC receiver for otelc's exporter tests: a @grpc/grpc-js
+ * server (cleartext HTTP/2, h2c, or TLS with --tls) serving the Export
+ * methods of TraceService, MetricsService and LogsService
+ * (/opentelemetry.proto.collector.{trace,metrics,logs}.v1.*Service/Export),
+ * which decodes every request strictly with the official OTLP schema (see
  * otlp_schema.js) and logs what it received.
  *
  *   node otlp_grpc_receiver.js <port-file> <out-file> [options]
@@ -12,19 +13,20 @@
  * then renamed into place) once it accepts connections. The service is
  * described by hand, as grpc-js's makeGenericClientConstructor takes it:
  * path, unary, and (de)serializers built on the generated
- * ExportTraceServiceRequest and ExportTraceServiceResponse.
+ * Export*ServiceRequest and Export*ServiceResponse of each signal.
  *
  * Every call appends one JSON line to <out-file>, in the layout
  * otlp_receiver.js writes (so that the same checks and otlp_compare.js
  * apply), before the answer is sent:
  *   {"attempt": n (1-based), "pathAttempt": n, "time": ISO time,
- *    "method": "POST", "path": the gRPC method, "contentType",
+ *    (per method), "method": "POST", "path": the gRPC method, "contentType",
  *    "contentEncoding": the grpc-encoding header or null, "headers":
  *    {user-agent, content-type, te, grpc-timeout, grpc-encoding,
  *    grpc-accept-encoding, and every --log-header name, as they came on
  *    the wire}, "compressedFlag": the message's flag byte, "bodyBytes":
  *    bytes of the HTTP/2 body, "decodedBytes": bytes of the message after
- *    decompression, "signal": "traces", "ok", "errors": [..], "request":
+ *    decompression, "signal": traces|metrics|logs, "ok", "errors": [..],
+ *    "request":
  *    the canonical request (when it decoded), "answer": {"code" (gRPC
  *    status code), "codeName", "message", "partialSuccess",
  *    "retryDelayMs", "delayMs"}}
@@ -38,7 +40,8 @@
  *   a request that does not decode: invalid_argument
  *   --status NAME        every other call gets status NAME
  *   --partial N:MESSAGE  OK with partial_success {rejected N, MESSAGE}
- *   otherwise            OK with an empty ExportTraceServiceResponse
+ *   otherwise            OK with an empty Export*ServiceResponse
+ * (--fail counts calls of every method together.)
  * Error statuses carry a message; with --retry-delay-ms MS they also carry
  * a google.rpc.Status with a google.rpc.RetryInfo{retry_delay MS} in
  * grpc-status-details-bin. Every answer is sent after --delay-ms MS.
@@ -57,7 +60,11 @@ const http2 = require('http2');
 const path = require('path');
 const schema = require('./otlp_schema');
 
-const METHOD = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+const METHODS = {
+  traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+  metrics: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
+  logs: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
+};
 const MAX_MESSAGE = 64 * 1024 * 1024;
 
 function die(msg) {
@@ -174,7 +181,6 @@ const opts = parseArgs(process.argv.slice(2));
 const LOGGED_HEADERS = ['user-agent', 'content-type', 'te', 'grpc-timeout',
                         'grpc-encoding', 'grpc-accept-encoding',
                         ...opts.logHeaders];
-const traces = schema.SIGNALS.traces;
 
 /* google.rpc.Status {1 code, 2 message, 3 details: [google.protobuf.Any
  * {1 type_url, 2 value: google.rpc.RetryInfo {1 retry_delay:
@@ -199,25 +205,30 @@ function statusWithRetryInfo(code, message, delayMs) {
   return Buffer.from(st.finish());
 }
 
-const service = {
-  Export: {
-    path: METHOD,
-    requestStream: false,
-    responseStream: false,
-    originalName: 'export',
-    requestSerialize: (m) => Buffer.from(traces.request.encode(m).finish()),
-    /* Strict decoding; the raw bytes are kept for the log. */
-    requestDeserialize: (buf) => {
-      const r = schema.decodeProtobuf(traces.request, buf);
-      r.errors.push(...schema.semanticErrors('traces', r.object));
-      return { bytes: buf.length, object: r.object, errors: r.errors };
+/* The service of one signal's Export method. */
+function serviceFor(signal) {
+  const sig = schema.SIGNALS[signal];
+  return {
+    Export: {
+      path: METHODS[signal],
+      requestStream: false,
+      responseStream: false,
+      originalName: 'export',
+      requestSerialize: (m) => Buffer.from(sig.request.encode(m).finish()),
+      /* Strict decoding; the raw bytes are kept for the log. */
+      requestDeserialize: (buf) => {
+        const r = schema.decodeProtobuf(sig.request, buf);
+        r.errors.push(...schema.semanticErrors(signal, r.object));
+        return { bytes: buf.length, object: r.object, errors: r.errors };
+      },
+      responseSerialize: (m) => Buffer.from(sig.response.encode(m).finish()),
+      responseDeserialize: (buf) => sig.response.decode(buf),
     },
-    responseSerialize: (m) => Buffer.from(traces.response.encode(m).finish()),
-    responseDeserialize: (buf) => traces.response.decode(buf),
-  },
-};
+  };
+}
 
 let attempts = 0;
+const pathAttempts = {};
 let idle = null;
 let server = null;
 
@@ -235,9 +246,12 @@ function touch() {
   }, opts.idleS * 1000);
 }
 
-function exportCall(call, callback) {
+function exportCall(signal, call, callback) {
+  const sig = schema.SIGNALS[signal];
+  const method = METHODS[signal];
   touch();
   attempts++;
+  pathAttempts[method] = (pathAttempts[method] || 0) + 1;
   const w = wire.shift() || { headers: {}, bytes: null, flag: null };
   const req = call.request;
   const headers = {};
@@ -246,17 +260,17 @@ function exportCall(call, callback) {
   }
   const entry = {
     attempt: attempts,
-    pathAttempt: attempts,
+    pathAttempt: pathAttempts[method],
     time: new Date().toISOString(),
     method: 'POST',
-    path: METHOD,
+    path: method,
     contentType: w.headers['content-type'] || null,
     contentEncoding: w.headers['grpc-encoding'] || null,
     headers,
     compressedFlag: w.flag,
     bodyBytes: w.bytes,
     decodedBytes: req.bytes,
-    signal: 'traces',
+    signal,
     ok: req.errors.length === 0 && req.object !== undefined,
     errors: req.errors.slice(),
   };
@@ -289,11 +303,11 @@ function exportCall(call, callback) {
       const body = {};
       if (partial) {
         body.partialSuccess = {
-          [traces.rejected]: String(partial.rejected),
+          [sig.rejected]: String(partial.rejected),
           errorMessage: partial.message,
         };
       }
-      callback(null, traces.response.fromObject(body));
+      callback(null, sig.response.fromObject(body));
       return;
     }
     const metadata = new grpc.Metadata();
@@ -307,7 +321,11 @@ function exportCall(call, callback) {
 }
 
 server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE });
-server.addService(service, { Export: exportCall });
+for (const signal of Object.keys(METHODS)) {
+  server.addService(serviceFor(signal), {
+    Export: (call, callback) => exportCall(signal, call, callback),
+  });
+}
 let credentials;
 if (opts.tls) {
   credentials = grpc.ServerCredentials.createSsl(null, [{

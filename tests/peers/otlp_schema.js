@@ -536,9 +536,118 @@ function logErrors(req, where = '$') {
   return errors;
 }
 
+const METRIC_DATA = ['gauge', 'sum', 'histogram', 'exponentialHistogram',
+                     'summary'];
+const sumU64 = (a) => (a || []).reduce((t, x) => t + U64(x), 0n);
+
+function exemplarErrors(errors, where, exemplars) {
+  (exemplars || []).forEach((e, n) => {
+    const w = `${where}.exemplars[${n}]`;
+    checkId(errors, `${w}.traceId`, e.traceId, 16, true);
+    checkId(errors, `${w}.spanId`, e.spanId, 8, true);
+    if (!e.traceId !== !e.spanId) {
+      errors.push(`${w}: a trace id without a span id, or the other way`);
+    }
+    if (e.asInt === undefined && e.asDouble === undefined) {
+      errors.push(`${w}: no value (asInt or asDouble)`);
+    }
+  });
+}
+
+/* Rules of metrics.proto that the schema alone cannot express. */
+function metricPointErrors(errors, w, kind, pt) {
+  if (U64(pt.timeUnixNano) === 0n) errors.push(`${w}.timeUnixNano: missing`);
+  if (U64(pt.startTimeUnixNano) > U64(pt.timeUnixNano)) {
+    errors.push(`${w}: starts (${pt.startTimeUnixNano}) after its time ` +
+                `(${pt.timeUnixNano})`);
+  }
+  if (((pt.flags || 0) & ~1) !== 0) {
+    errors.push(`${w}.flags: reserved bits set (${pt.flags})`);
+  }
+  exemplarErrors(errors, w, pt.exemplars);
+  if (kind === 'gauge' || kind === 'sum') {
+    if (pt.asInt === undefined && pt.asDouble === undefined) {
+      errors.push(`${w}: no value (asInt or asDouble)`);
+    }
+  } else if (kind === 'histogram') {
+    const nc = (pt.bucketCounts || []).length;
+    const nb = (pt.explicitBounds || []).length;
+    if (nc !== 0 && nc !== nb + 1) {
+      errors.push(`${w}: ${nc} bucket counts for ${nb} explicit bounds ` +
+                  '(want bounds + 1, or none)');
+    } else if (nc === 0 && nb !== 0) {
+      errors.push(`${w}: explicit bounds without bucket counts`);
+    }
+    const b = pt.explicitBounds || [];
+    for (let i = 1; i < b.length; i++) {
+      if (!(b[i] > b[i - 1])) {
+        errors.push(`${w}.explicitBounds: not strictly increasing`);
+        break;
+      }
+    }
+    if (nc && sumU64(pt.bucketCounts) !== U64(pt.count)) {
+      errors.push(`${w}: count ${pt.count || 0} is not the sum of its ` +
+                  'bucket counts');
+    }
+  } else if (kind === 'exponentialHistogram') {
+    const total = U64(pt.zeroCount) +
+      sumU64((pt.positive || {}).bucketCounts) +
+      sumU64((pt.negative || {}).bucketCounts);
+    if (total !== U64(pt.count)) {
+      errors.push(`${w}: count ${pt.count || 0} is not zeroCount plus the ` +
+                  `bucket counts (${total})`);
+    }
+    if ((pt.scale || 0) < -10 || (pt.scale || 0) > 20) {
+      errors.push(`${w}.scale: ${pt.scale} is outside [-10, 20]`);
+    }
+  }
+}
+
+function metricErrors(req, where = '$') {
+  const errors = [];
+  (req.resourceMetrics || []).forEach((rm, i) => {
+    const rw = `${where}.resourceMetrics[${i}]`;
+    if (!rm.scopeMetrics || rm.scopeMetrics.length === 0) {
+      errors.push(`${rw}: no scopeMetrics (empty envelopes should not be ` +
+                  'sent)');
+    }
+    (rm.scopeMetrics || []).forEach((sm, j) => {
+      const sw = `${rw}.scopeMetrics[${j}]`;
+      if (!sm.metrics || sm.metrics.length === 0) {
+        errors.push(`${sw}: no metrics (empty envelopes should not be sent)`);
+      }
+      (sm.metrics || []).forEach((m, k) => {
+        const w = `${sw}.metrics[${k}]`;
+        if (!m.name) errors.push(`${w}.name: missing`);
+        const kinds = METRIC_DATA.filter((d) => m[d] !== undefined);
+        if (kinds.length !== 1) {
+          errors.push(`${w}: ${kinds.length} data fields ` +
+                      `(${kinds.join(', ') || 'none'}), want one`);
+          return;
+        }
+        const kind = kinds[0];
+        const data = m[kind];
+        if (kind !== 'gauge' && kind !== 'summary' &&
+            ![1, 2].includes(data.aggregationTemporality)) {
+          errors.push(`${w}.${kind}.aggregationTemporality: ` +
+                      `${data.aggregationTemporality || 0} (want 1 or 2)`);
+        }
+        if (!data.dataPoints || data.dataPoints.length === 0) {
+          errors.push(`${w}.${kind}: no data points`);
+        }
+        (data.dataPoints || []).forEach((pt, n) => {
+          metricPointErrors(errors, `${w}.${kind}.dataPoints[${n}]`, kind, pt);
+        });
+      });
+    });
+  });
+  return errors;
+}
+
 function semanticErrors(signal, object, where) {
   if (!object) return [];
   if (signal === 'traces') return traceErrors(object, where);
+  if (signal === 'metrics') return metricErrors(object, where);
   if (signal === 'logs') return logErrors(object, where);
   return [];
 }

@@ -1,6 +1,41 @@
-/* The public OTLP span encoder, over the internal buffer and encoders. */
+/* The public OTLP encoders (spans, metrics) and the partial success
+ * reader, over the internal buffer and encoders. Thread safety: one
+ * buffer per thread; nothing else is shared. */
 #include "otelc/otlp_encode.h"
 #include "export/otlp/otlp_internal.h"
+
+/* Run @p fn on an internal buffer that takes over @p buf's memory, and
+ * hand the memory back: no copy. */
+static otelc_status with_buffer(otelc_otlp_buffer *buf,
+                                otelc_status (*fn)(otelc__buf *b,
+                                                   const void *arg),
+                                const void *arg) {
+  otelc__buf b;
+  b.data = buf->data;
+  b.len = 0;
+  b.cap = buf->data ? buf->cap : 0;
+  b.failed = false;
+  otelc_status st = fn(&b, arg);
+  buf->data = b.data;
+  buf->cap = b.cap;
+  buf->len = st == OTELC_OK ? b.len : 0;
+  return st;
+}
+
+typedef struct span_args {
+  otelc_span *const *spans;
+  size_t n;
+} span_args;
+
+static otelc_status spans_pb(otelc__buf *b, const void *arg) {
+  const span_args *a = arg;
+  return otelc__otlp_traces_pb(b, a->spans, a->n);
+}
+
+static otelc_status spans_json(otelc__buf *b, const void *arg) {
+  const span_args *a = arg;
+  return otelc__otlp_traces_json(b, a->spans, a->n);
+}
 
 otelc_status otelc_otlp_encode_spans(otelc_span *const *spans, size_t n,
                                      otelc_otlp_format format,
@@ -11,20 +46,29 @@ otelc_status otelc_otlp_encode_spans(otelc_span *const *spans, size_t n,
   for (size_t i = 0; i < n; i++)
     if (!spans[i])
       return OTELC_ERR_INVALID_ARG;
+  span_args a = {spans, n};
+  return with_buffer(buf, format == OTELC_OTLP_PROTOBUF ? spans_pb : spans_json,
+                     &a);
+}
 
-  /* The memory moves into an internal buffer and back: no copy. */
-  otelc__buf b;
-  b.data = buf->data;
-  b.len = 0;
-  b.cap = buf->data ? buf->cap : 0;
-  b.failed = false;
-  otelc_status st = format == OTELC_OTLP_PROTOBUF
-                        ? otelc__otlp_traces_pb(&b, spans, n)
-                        : otelc__otlp_traces_json(&b, spans, n);
-  buf->data = b.data;
-  buf->cap = b.cap;
-  buf->len = st == OTELC_OK ? b.len : 0;
-  return st;
+static otelc_status metrics_pb(otelc__buf *b, const void *arg) {
+  return otelc__otlp_metrics_pb(b, arg);
+}
+
+static otelc_status metrics_json(otelc__buf *b, const void *arg) {
+  return otelc__otlp_metrics_json(b, arg);
+}
+
+otelc_status otelc_otlp_encode_metrics(const otelc_resource_metrics *data,
+                                       otelc_otlp_format format,
+                                       otelc_otlp_buffer *buf) {
+  if (!buf || (format != OTELC_OTLP_PROTOBUF && format != OTELC_OTLP_JSON))
+    return OTELC_ERR_INVALID_ARG;
+  otelc_status st = otelc__otlp_metrics_check(data);
+  if (st != OTELC_OK)
+    return st;
+  return with_buffer(
+      buf, format == OTELC_OTLP_PROTOBUF ? metrics_pb : metrics_json, data);
 }
 
 void otelc_otlp_buffer_free(otelc_otlp_buffer *buf) {
@@ -38,9 +82,8 @@ void otelc_otlp_buffer_free(otelc_otlp_buffer *buf) {
 
 otelc_status otelc_otlp_decode_partial_success(const void *body, size_t n,
                                                otelc_otlp_format format,
-                                               bool *present,
-                                               int64_t *rejected, char *msg,
-                                               size_t msg_cap) {
+                                               bool *present, int64_t *rejected,
+                                               char *msg, size_t msg_cap) {
   if (format == OTELC_OTLP_JSON)
     return otelc__otlp_partial_success_json(body, n, present, rejected, msg,
                                             msg_cap);

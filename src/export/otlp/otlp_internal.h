@@ -1,13 +1,16 @@
 /*
  * OTLP encoding: a growable byte buffer, grouping of spans by resource and
- * scope, and the protobuf and JSON encoders of ExportTraceServiceRequest.
- * Encoders write straight from span records into a reusable buffer: no
- * intermediate message objects, no allocation once the buffer has grown.
+ * scope, and the protobuf and JSON encoders of ExportTraceServiceRequest
+ * and ExportMetricsServiceRequest. Encoders write straight from span
+ * records or collected metrics into a reusable buffer: no intermediate
+ * message objects, no allocation once the buffer has grown. The writers
+ * they share are in otlp_pb_write.h and otlp_json_write.h.
  */
 #ifndef OTELC_SRC_EXPORT_OTLP_INTERNAL_H
 #define OTELC_SRC_EXPORT_OTLP_INTERNAL_H
 
 #include "common/internal.h"
+#include "otelc/metrics.h"
 #include "otelc/span_processor.h"
 
 /* Largest request otelc builds (the specification's 64 MiB). */
@@ -70,8 +73,38 @@ otelc_status otelc__otlp_traces_pb(otelc__buf *out, otelc_span *const *spans,
 /* The same request in the OTLP/JSON mapping (one line, no newline).
  * Strings are escaped for JSON; invalid UTF-8 becomes U+FFFD so that the
  * receiver never rejects the message. */
-otelc_status otelc__otlp_traces_json(otelc__buf *out,
-                                     otelc_span *const *spans, size_t n);
+otelc_status otelc__otlp_traces_json(otelc__buf *out, otelc_span *const *spans,
+                                     size_t n);
+
+/* Check the structure of a metrics collection: every array that holds
+ * data (scopes, metrics, points, histogram bounds and bucket counts,
+ * exponential buckets) is non-NULL when its count is not zero, and every
+ * metric type is known. Attribute and exemplar arrays that are NULL count
+ * as empty. Returns OTELC_OK or OTELC_ERR_INVALID_ARG. */
+otelc_status otelc__otlp_metrics_check(const otelc_resource_metrics *d);
+
+/* What the metrics encoders leave out, as OTLP asks senders to: a metric
+ * without points, a scope without such metrics, and a resource without
+ * such scopes (the request is then empty). */
+static inline bool otelc__otlp_scope_has_points(const otelc_scope_metrics *s) {
+  for (size_t i = 0; i < s->n_metrics; i++)
+    if (s->metrics[i].n_points)
+      return true;
+  return false;
+}
+
+/* Data points of a (checked) collection, all metrics together. */
+size_t otelc__otlp_metrics_points(const otelc_resource_metrics *d);
+
+/* ExportMetricsServiceRequest for a collection that passed
+ * otelc__otlp_metrics_check, written to @p out (reset first), in protobuf
+ * or in the OTLP/JSON mapping (one line, no newline). Returns OTELC_OK,
+ * OTELC_ERR_NOMEM, or OTELC_ERR_LIMIT when it would pass
+ * OTELC__OTLP_MAX_REQUEST. */
+otelc_status otelc__otlp_metrics_pb(otelc__buf *out,
+                                    const otelc_resource_metrics *d);
+otelc_status otelc__otlp_metrics_json(otelc__buf *out,
+                                      const otelc_resource_metrics *d);
 
 /* Read an ExportTrace/Metrics/LogsServiceResponse: the partial success
  * (field 1; *present tells whether it was there at all) with its rejected
@@ -82,8 +115,7 @@ otelc_status otelc__otlp_partial_success_pb(const uint8_t *p, size_t n,
                                             bool *present, int64_t *rejected,
                                             char *msg, size_t msg_cap);
 otelc_status otelc__otlp_partial_success_json(const char *p, size_t n,
-                                              bool *present,
-                                              int64_t *rejected, char *msg,
-                                              size_t msg_cap);
+                                              bool *present, int64_t *rejected,
+                                              char *msg, size_t msg_cap);
 
 #endif /* OTELC_SRC_EXPORT_OTLP_INTERNAL_H */

@@ -71,6 +71,7 @@
 #include "otelc/otelc.h"
 #include "otelc/otlp_encode.h"
 #include "otelc/sampler.h"
+#include "tool_json.h"
 #ifdef OTELC_HAVE_OTLP_HTTP
 #include "otelc/otlp.h"
 #endif
@@ -107,15 +108,6 @@ static void check(otelc_status st, const char *what) {
     die("%s: %s", what, otelc_strerror(st));
 }
 
-static void hex_bytes(const uint8_t *id, size_t n, char *out) {
-  static const char digits[] = "0123456789abcdef";
-  for (size_t i = 0; i < n; i++) {
-    out[2 * i] = digits[id[i] >> 4];
-    out[2 * i + 1] = digits[id[i] & 15];
-  }
-  out[2 * n] = '\0';
-}
-
 static void from_hex(const char *hex, uint8_t *out, size_t n) {
   for (size_t i = 0; i < n; i++) {
     unsigned v;
@@ -123,214 +115,6 @@ static void from_hex(const char *hex, uint8_t *out, size_t n) {
       die("bad hex %s", hex);
     out[i] = (uint8_t)v;
   }
-}
-
-/* ------------------------------------------------------------------------ */
-/* JSON output                                                               */
-/* ------------------------------------------------------------------------ */
-
-/*
- * Length of the well-formed UTF-8 sequence at @p p (Unicode Table 3-7), or
- * 0 when it is ill-formed; then *bad is the length of its maximal
- * ill-formed subpart (at least 1), which is replaced by one U+FFFD.
- */
-static size_t utf8_seq(const uint8_t *p, size_t n, size_t *bad) {
-  uint8_t c = p[0];
-  size_t len;
-  uint8_t lo = 0x80, hi = 0xbf; /* range of the second byte */
-  if (c < 0x80)
-    return 1;
-  if (c >= 0xc2 && c <= 0xdf) {
-    len = 2;
-  } else if (c >= 0xe0 && c <= 0xef) {
-    len = 3;
-    if (c == 0xe0)
-      lo = 0xa0;
-    else if (c == 0xed)
-      hi = 0x9f;
-  } else if (c >= 0xf0 && c <= 0xf4) {
-    len = 4;
-    if (c == 0xf0)
-      lo = 0x90;
-    else if (c == 0xf4)
-      hi = 0x8f;
-  } else {
-    *bad = 1;
-    return 0;
-  }
-  size_t i = 1;
-  for (; i < len && i < n; i++) {
-    uint8_t b = p[i];
-    uint8_t l = i == 1 ? lo : 0x80, h = i == 1 ? hi : 0xbf;
-    if (b < l || b > h)
-      break;
-  }
-  if (i == len)
-    return len;
-  *bad = i;
-  return 0;
-}
-
-/* A JSON string from @p len bytes, invalid UTF-8 replaced by U+FFFD. */
-static void put_strn(FILE *f, const char *s, size_t len) {
-  const uint8_t *p = (const uint8_t *)(s ? s : "");
-  if (!s)
-    len = 0;
-  fputc('"', f);
-  size_t i = 0;
-  while (i < len) {
-    uint8_t c = p[i];
-    size_t bad = 0, n = utf8_seq(p + i, len - i, &bad);
-    if (n == 0) {
-      fputs("\xef\xbf\xbd", f);
-      i += bad;
-      continue;
-    }
-    if (n > 1) {
-      fwrite(p + i, 1, n, f);
-    } else if (c == '"' || c == '\\') {
-      fputc('\\', f);
-      fputc(c, f);
-    } else if (c == '\n') {
-      fputs("\\n", f);
-    } else if (c == '\r') {
-      fputs("\\r", f);
-    } else if (c == '\t') {
-      fputs("\\t", f);
-    } else if (c < 0x20) {
-      fprintf(f, "\\u%04x", c);
-    } else {
-      fputc(c, f);
-    }
-    i += n;
-  }
-  fputc('"', f);
-}
-
-static void put_str(FILE *f, const char *s) {
-  put_strn(f, s, s ? strlen(s) : 0);
-}
-
-static void put_double(FILE *f, double d) {
-  if (isnan(d))
-    fputs("\"NaN\"", f);
-  else if (isinf(d))
-    fputs(d > 0 ? "\"Infinity\"" : "\"-Infinity\"", f);
-  else
-    fprintf(f, "%.17g", d);
-}
-
-static const char *type_name(otelc_value_type t) {
-  switch (t) {
-  case OTELC_VALUE_EMPTY:
-    return "empty";
-  case OTELC_VALUE_STRING:
-    return "string";
-  case OTELC_VALUE_BOOL:
-    return "bool";
-  case OTELC_VALUE_INT:
-    return "int";
-  case OTELC_VALUE_DOUBLE:
-    return "double";
-  case OTELC_VALUE_STRING_ARRAY:
-    return "string_array";
-  case OTELC_VALUE_BOOL_ARRAY:
-    return "bool_array";
-  case OTELC_VALUE_INT_ARRAY:
-    return "int_array";
-  case OTELC_VALUE_DOUBLE_ARRAY:
-    return "double_array";
-  case OTELC_VALUE_BYTES:
-    return "bytes";
-  case OTELC_VALUE_ARRAY:
-    return "array";
-  case OTELC_VALUE_MAP:
-    return "map";
-  }
-  return "unknown";
-}
-
-static void put_attrs(FILE *f, const otelc_attr *a, size_t n);
-
-/* "type":..., "value":... of one value (no braces). */
-static void put_typed(FILE *f, const otelc_value *v) {
-  fprintf(f, "\"type\":\"%s\"", type_name(v->type));
-  if (v->type == OTELC_VALUE_EMPTY)
-    return;
-  fputs(",\"value\":", f);
-  switch (v->type) {
-  case OTELC_VALUE_STRING:
-    put_strn(f, v->u.str, v->len == OTELC_NTS ? strlen(v->u.str) : v->len);
-    break;
-  case OTELC_VALUE_BOOL:
-    fputs(v->u.b ? "true" : "false", f);
-    break;
-  case OTELC_VALUE_INT:
-    fprintf(f, "\"%" PRId64 "\"", v->u.i);
-    break;
-  case OTELC_VALUE_DOUBLE:
-    put_double(f, v->u.d);
-    break;
-  case OTELC_VALUE_BYTES: {
-    fputc('"', f);
-    const uint8_t *b = v->u.bytes;
-    for (size_t i = 0; i < v->len; i++)
-      fprintf(f, "%02x", b[i]);
-    fputc('"', f);
-    break;
-  }
-  case OTELC_VALUE_STRING_ARRAY:
-  case OTELC_VALUE_BOOL_ARRAY:
-  case OTELC_VALUE_INT_ARRAY:
-  case OTELC_VALUE_DOUBLE_ARRAY:
-  case OTELC_VALUE_ARRAY:
-    fputc('[', f);
-    for (size_t i = 0; i < v->len; i++) {
-      if (i)
-        fputc(',', f);
-      switch (v->type) {
-      case OTELC_VALUE_STRING_ARRAY:
-        put_str(f, v->u.strs[i]);
-        break;
-      case OTELC_VALUE_BOOL_ARRAY:
-        fputs(v->u.bools[i] ? "true" : "false", f);
-        break;
-      case OTELC_VALUE_INT_ARRAY:
-        fprintf(f, "\"%" PRId64 "\"", v->u.ints[i]);
-        break;
-      case OTELC_VALUE_DOUBLE_ARRAY:
-        put_double(f, v->u.doubles[i]);
-        break;
-      default:
-        fputc('{', f);
-        put_typed(f, &v->u.values[i]);
-        fputc('}', f);
-        break;
-      }
-    }
-    fputc(']', f);
-    break;
-  case OTELC_VALUE_MAP:
-    put_attrs(f, v->u.kvs, v->len);
-    break;
-  default:
-    fputs("null", f);
-    break;
-  }
-}
-
-static void put_attrs(FILE *f, const otelc_attr *a, size_t n) {
-  fputc('[', f);
-  for (size_t i = 0; i < n; i++) {
-    if (i)
-      fputc(',', f);
-    fputs("{\"key\":", f);
-    put_str(f, a[i].key);
-    fputc(',', f);
-    put_typed(f, &a[i].value);
-    fputc('}', f);
-  }
-  fputc(']', f);
 }
 
 /* OTLP Span.flags / Link.flags: W3C flags, "is-remote known", is-remote. */
@@ -349,41 +133,41 @@ static void put_span(FILE *f, otelc_span *s) {
     if (i)
       fputc(',', f);
     fputs("{\"key\":", f);
-    put_str(f, a->key);
+    tj_str(f, a->key);
     fputc(',', f);
-    put_typed(f, &a->value);
+    tj_typed(f, &a->value);
     fputc('}', f);
   }
   fputs("],\"droppedAttributesCount\":0,\"schemaUrl\":", f);
-  put_str(f, otelc_resource_schema_url(res));
+  tj_str(f, otelc_resource_schema_url(res));
 
   const otelc_scope_info *sc = otelc_span_get_scope(s);
   fputs("},\"scope\":{\"name\":", f);
-  put_str(f, sc->name);
+  tj_str(f, sc->name);
   fputs(",\"version\":", f);
-  put_str(f, sc->version);
+  tj_str(f, sc->version);
   fputs(",\"attributes\":", f);
-  put_attrs(f, sc->attrs, sc->n_attrs);
+  tj_attrs(f, sc->attrs, sc->n_attrs);
   fputs(",\"droppedAttributesCount\":0,\"schemaUrl\":", f);
-  put_str(f, sc->schema_url);
+  tj_str(f, sc->schema_url);
   fputc('}', f);
 
   otelc_span_context ctx = otelc_span_get_context(s), parent;
   bool has_parent = otelc_span_get_parent(s, &parent);
-  hex_bytes(ctx.trace_id, 16, tid);
-  hex_bytes(ctx.span_id, 8, sid);
+  tj_hex(ctx.trace_id, 16, tid);
+  tj_hex(ctx.span_id, 8, sid);
   fprintf(f, ",\"traceId\":\"%s\",\"spanId\":\"%s\"", tid, sid);
   fputs(",\"parentSpanId\":", f);
   if (has_parent) {
-    hex_bytes(parent.span_id, 8, sid);
+    tj_hex(parent.span_id, 8, sid);
     fprintf(f, "\"%s\"", sid);
   } else {
     fputs("\"\"", f);
   }
   fputs(",\"traceState\":", f);
-  put_str(f, otelc_span_get_tracestate(s));
+  tj_str(f, otelc_span_get_tracestate(s));
   fputs(",\"name\":", f);
-  put_str(f, otelc_span_get_name(s));
+  tj_str(f, otelc_span_get_name(s));
   fprintf(f,
           ",\"kind\":%d,\"startTimeUnixNano\":\"%" PRIu64
           "\",\"endTimeUnixNano\":\"%" PRIu64 "\",\"flags\":%" PRIu32,
@@ -398,9 +182,9 @@ static void put_span(FILE *f, otelc_span *s) {
     if (i)
       fputc(',', f);
     fputs("{\"key\":", f);
-    put_str(f, a->key);
+    tj_str(f, a->key);
     fputc(',', f);
-    put_typed(f, &a->value);
+    tj_typed(f, &a->value);
     fputc('}', f);
   }
   uint32_t d_attrs = 0, d_events = 0, d_links = 0;
@@ -414,9 +198,9 @@ static void put_span(FILE *f, otelc_span *s) {
     if (i)
       fputc(',', f);
     fputs("{\"name\":", f);
-    put_str(f, e->name);
+    tj_str(f, e->name);
     fprintf(f, ",\"timeUnixNano\":\"%" PRIu64 "\",\"attributes\":", e->time);
-    put_attrs(f, e->attrs, e->n_attrs);
+    tj_attrs(f, e->attrs, e->n_attrs);
     fprintf(f, ",\"droppedAttributesCount\":%" PRIu32 "}", e->dropped_attrs);
   }
   fprintf(f, "],\"droppedEventsCount\":%" PRIu32, d_events);
@@ -427,14 +211,14 @@ static void put_span(FILE *f, otelc_span *s) {
     const otelc_span_link *l = otelc_span_get_link(s, i);
     if (i)
       fputc(',', f);
-    hex_bytes(l->context.trace_id, 16, tid);
-    hex_bytes(l->context.span_id, 8, sid);
+    tj_hex(l->context.trace_id, 16, tid);
+    tj_hex(l->context.span_id, 8, sid);
     fprintf(f, "{\"traceId\":\"%s\",\"spanId\":\"%s\",\"traceState\":", tid,
             sid);
-    put_str(f, l->tracestate);
+    tj_str(f, l->tracestate);
     fprintf(f, ",\"flags\":%" PRIu32 ",\"attributes\":",
             otlp_flags(l->context.trace_flags, l->context.is_remote));
-    put_attrs(f, l->attrs, l->n_attrs);
+    tj_attrs(f, l->attrs, l->n_attrs);
     fprintf(f, ",\"droppedAttributesCount\":%" PRIu32 "}", l->dropped_attrs);
   }
   fprintf(f, "],\"droppedLinksCount\":%" PRIu32, d_links);
@@ -442,7 +226,7 @@ static void put_span(FILE *f, otelc_span *s) {
   const char *desc = NULL;
   otelc_status_code code = otelc_span_get_status(s, &desc);
   fprintf(f, ",\"status\":{\"code\":%d,\"message\":", (int)code);
-  put_str(f, code == OTELC_STATUS_ERROR ? desc : NULL);
+  tj_str(f, code == OTELC_STATUS_ERROR ? desc : NULL);
   fputs("}}", f);
 }
 
@@ -716,7 +500,7 @@ static otelc_span *rich_span(otelc_tracer *tr, otelc_span *link_to) {
   if (!otelc_span_get_parent(s, &pc) || !pc.is_remote) {
     intent("span 'server.request': no remote parent");
   } else {
-    hex_bytes(pc.span_id, 8, hex);
+    tj_hex(pc.span_id, 8, hex);
     if (strcmp(hex, kRemoteSpan) != 0)
       intent("span 'server.request': parent %s, want %s", hex, kRemoteSpan);
   }
@@ -1034,8 +818,7 @@ static int cmd_http(int argc, char **argv) {
   otelc_span_processor *bp = NULL;
   provider pv = {0};
   if (from_env) {
-    check(otelc_span_exporter_register("otlp_tool_memory",
-                                       env_memory_factory),
+    check(otelc_span_exporter_register("otlp_tool_memory", env_memory_factory),
           "otelc_span_exporter_register");
     check(otelc_tracer_provider_new_from_env(NULL, &pv.p),
           "otelc_tracer_provider_new_from_env");
@@ -1073,8 +856,7 @@ static int cmd_http(int argc, char **argv) {
 
   printf("{\"new\":\"OK\",\"flush\":\"%s\",\"flush_ms\":%" PRIu64
          ",\"shutdown\":\"%s\",\"shutdown_ms\":%" PRIu64,
-         otelc_status_name(flush), t1 - t0, otelc_status_name(shut),
-         t2 - t1);
+         otelc_status_name(flush), t1 - t0, otelc_status_name(shut), t2 - t1);
   if (!from_env) {
     otelc_otlp_stats es;
     otelc_otlp_exporter_get_stats(oe, &es);
@@ -1083,11 +865,10 @@ static int cmd_http(int argc, char **argv) {
     printf(",\"exports\":%" PRIu64 ",\"attempts\":%" PRIu64
            ",\"succeeded\":%" PRIu64 ",\"failed\":%" PRIu64
            ",\"rejected_spans\":%" PRIu64 ",\"last_http_status\":%ld"
-           ",\"processor\":{\"exported\":%" PRIu64
-           ",\"export_failed\":%" PRIu64 "}",
-           es.exports, es.attempts, es.succeeded, es.failed,
-           es.rejected_spans, es.last_http_status, ps.exported,
-           ps.export_failed);
+           ",\"processor\":{\"exported\":%" PRIu64 ",\"export_failed\":%" PRIu64
+           "}",
+           es.exports, es.attempts, es.succeeded, es.failed, es.rejected_spans,
+           es.last_http_status, ps.exported, ps.export_failed);
   }
   printf("}\n");
   fflush(stdout);

@@ -200,7 +200,7 @@ static void test_endpoint_table(void **state) {
     set_opt("ENDPOINT", false, c->generic);
     otelc_otlp_opts o = {.endpoint = c->code};
     otelc__otlp_config cfg;
-    otelc_status st = otelc__otlp_config_resolve(&o, &cfg);
+    otelc_status st = otelc__otlp_config_resolve(&otelc__otlp_traces, &o, &cfg);
     if (st != OTELC_OK || strcmp(cfg.url, c->want) != 0) {
       print_error("case %zu (traces=%s generic=%s code=%s): got %s (%s), "
                   "want %s\n",
@@ -249,7 +249,7 @@ static void test_endpoint_invalid(void **state) {
     set_opt("ENDPOINT", false, c->generic);
     otelc_otlp_opts o = {.endpoint = c->code};
     otelc__otlp_config cfg;
-    otelc_status st = otelc__otlp_config_resolve(&o, &cfg);
+    otelc_status st = otelc__otlp_config_resolve(&otelc__otlp_traces, &o, &cfg);
     if (st != OTELC_ERR_INVALID_ARG || !log_has(c->log)) {
       print_error("case %zu: %s, log:\n%s", i, otelc_status_name(st), g_log);
       fail();
@@ -362,7 +362,8 @@ static void test_headers_env(void **state) {
   set_opt("HEADERS", true, "x-api-key=topsecret%zz");
   set_opt("HEADERS", false, "g=1");
   otelc_otlp_opts o = {.headers = "code=1"};
-  assert_int_equal(otelc__otlp_config_resolve(&o, &cfg), OTELC_OK);
+  assert_int_equal(otelc__otlp_config_resolve(&otelc__otlp_traces, &o, &cfg),
+                   OTELC_OK);
   assert_int_equal(cfg.n_headers, 1);
   assert_string_equal(cfg.headers[0], "g: 1");
   assert_log_has("OTEL_EXPORTER_OTLP_TRACES_HEADERS: entry 1");
@@ -373,7 +374,8 @@ static void test_headers_env(void **state) {
   /* Both malformed: the code's list. */
   log_reset();
   set_opt("HEADERS", false, "novalue,secret2=x");
-  assert_int_equal(otelc__otlp_config_resolve(&o, &cfg), OTELC_OK);
+  assert_int_equal(otelc__otlp_config_resolve(&otelc__otlp_traces, &o, &cfg),
+                   OTELC_OK);
   assert_int_equal(cfg.n_headers, 1);
   assert_string_equal(cfg.headers[0], "code: 1");
   assert_log_has("OTEL_EXPORTER_OTLP_HEADERS: entry 1");
@@ -384,7 +386,8 @@ static void test_headers_env(void **state) {
   /* A valid per-signal list replaces everything else. */
   set_opt("HEADERS", true, "t=1,u=%20two%20");
   set_opt("HEADERS", false, "g=1");
-  assert_int_equal(otelc__otlp_config_resolve(&o, &cfg), OTELC_OK);
+  assert_int_equal(otelc__otlp_config_resolve(&otelc__otlp_traces, &o, &cfg),
+                   OTELC_OK);
   assert_int_equal(cfg.n_headers, 2);
   assert_string_equal(cfg.headers[0], "t: 1");
   assert_string_equal(cfg.headers[1], "u:  two ");
@@ -394,7 +397,7 @@ static void test_headers_env(void **state) {
   clear_env();
   log_reset();
   otelc_otlp_opts bad = {.headers = "authorization=Bearer%zzhunter2"};
-  assert_int_equal(otelc__otlp_config_resolve(&bad, &cfg),
+  assert_int_equal(otelc__otlp_config_resolve(&otelc__otlp_traces, &bad, &cfg),
                    OTELC_ERR_INVALID_ARG);
   assert_log_has("otelc_otlp_opts.headers: entry 1");
   assert_false(log_has("hunter2"));
@@ -406,7 +409,7 @@ static void test_headers_env(void **state) {
 /* ------------------------------------------------------------------------ */
 
 static otelc_status resolve(const otelc_otlp_opts *o, otelc__otlp_config *c) {
-  otelc_status st = otelc__otlp_config_resolve(o, c);
+  otelc_status st = otelc__otlp_config_resolve(&otelc__otlp_traces, o, c);
   return st;
 }
 
@@ -1773,7 +1776,8 @@ static void test_grpc_config(void **state) {
                    OTELC_OK);
   assert_string_equal(out, "HTTP://h:1");
   free(out);
-  assert_int_equal(otelc__otlp_grpc_url("h:1/p", true, &out), OTELC_OK);
+  assert_int_equal(otelc__otlp_grpc_url("h:1/p", true, GRPC_METHOD, &out),
+                   OTELC_OK);
   assert_string_equal(out, "http://h:1" GRPC_METHOD);
   free(out);
 }
