@@ -19,6 +19,8 @@ packages=(
   libclang-rt-14-dev libcmocka-dev valgrind
   # OTLP export (HTTP, TLS, gzip) and the JavaScript peers of the tests
   libcurl4-openssl-dev zlib1g-dev nodejs npm libnats-dev openssl
+  # the Prometheus endpoint, and Prometheus/promtool that scrape and lint it
+  libmicrohttpd-dev prometheus
 )
 
 # A package counts as present when dpkg has it installed, or, for tools
