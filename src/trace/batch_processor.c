@@ -536,7 +536,7 @@ void otelc_batch_opts_from_env(otelc_batch_opts *o) {
 
 static const otelc__processor_vtbl batch_vt = {
     NULL,       batch_on_end, batch_flush,  batch_shutdown,
-    batch_tick, batch_stats,  batch_destroy};
+    batch_tick, batch_stats,  batch_destroy, "batching_span_processor"};
 
 otelc_status otelc_batch_span_processor_new(otelc_span_exporter *exporter,
                                             const otelc_batch_opts *opts,

@@ -144,7 +144,7 @@ static void custom_destroy(otelc_span_processor *p) {
 
 static const otelc__processor_vtbl custom_vt = {
     custom_on_start, custom_on_end, custom_flush, custom_shutdown,
-    NULL,            NULL,          custom_destroy};
+    NULL,            NULL,          custom_destroy, NULL};
 
 otelc_status otelc_span_processor_new(const otelc_span_processor_ops *ops,
                                       void *self,
@@ -229,7 +229,7 @@ static void simple_destroy(otelc_span_processor *p) {
 
 static const otelc__processor_vtbl simple_vt = {
     NULL, simple_on_end, simple_flush, simple_shutdown,
-    NULL, simple_stats,  simple_destroy};
+    NULL, simple_stats,  simple_destroy, "simple_span_processor"};
 
 otelc_status otelc_simple_span_processor_new(otelc_span_exporter *exporter,
                                              otelc_span_processor **out) {

@@ -167,6 +167,8 @@ typedef struct otelc__processor_vtbl {
   void (*stats)(const otelc_span_processor *p,
                 otelc_span_processor_stats *out);
   void (*destroy)(otelc_span_processor *p);
+  /* otel.component.type of the self-metrics; NULL for custom ones. */
+  const char *component_type;
 } otelc__processor_vtbl;
 
 struct otelc_span_processor {
