@@ -4,13 +4,16 @@
  * The agent answers a question: a RAG step embeds it (on a worker thread)
  * and retrieves documents from a database, then an LLM call generates the
  * answer; its first attempt times out and is retried. The console
- * exporter prints the whole trace as a tree when the request ends.
+ * exporter prints the whole trace as a tree when the request ends, and
+ * the metrics the request produced (token usage and call durations as
+ * histograms, requests and cost as counters) when the program exits.
  *
  *   ai_agent_demo            print the trace tree
  *   ai_agent_demo --lines    also print one line per span
  *
  * The standard OTEL_* variables still apply: OTEL_SERVICE_NAME,
- * OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER, OTEL_BSP_*, ...
+ * OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER, OTEL_BSP_*,
+ * OTEL_METRICS_EXEMPLAR_FILTER, ...
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -28,6 +31,47 @@ static void work_ms(long ms) {
 }
 
 static otelc_tracer *tracer;
+
+/* The metrics of the semantic conventions for GenAI clients, plus the
+ * application's own request and cost counters. */
+static otelc_histogram *token_usage;  /* gen_ai.client.token.usage */
+static otelc_histogram *llm_duration; /* gen_ai.client.operation.duration */
+static otelc_counter *requests;
+static otelc_counter *cost;
+
+static void make_instruments(otelc_meter *m) {
+  static const double token_bounds[] = {1,     4,      16,      64,     256,
+                                        1024,  4096,   16384,   65536,  262144,
+                                        1048576, 4194304, 16777216, 67108864};
+  static const double duration_bounds[] = {0.01, 0.02, 0.04,  0.08,  0.16,
+                                           0.32, 0.64, 1.28,  2.56,  5.12,
+                                           10.24, 20.48, 40.96, 81.92};
+  token_usage = otelc_meter_histogram(
+      m, "gen_ai.client.token.usage",
+      &(otelc_instrument_opts){
+          .unit = "{token}",
+          .description = "Tokens used by GenAI calls",
+          .advisory_boundaries = token_bounds,
+          .n_advisory_boundaries = sizeof token_bounds / sizeof *token_bounds});
+  llm_duration = otelc_meter_histogram(
+      m, "gen_ai.client.operation.duration",
+      &(otelc_instrument_opts){
+          .unit = "s",
+          .description = "Duration of GenAI calls",
+          .is_double = true,
+          .advisory_boundaries = duration_bounds,
+          .n_advisory_boundaries =
+              sizeof duration_bounds / sizeof *duration_bounds});
+  requests = otelc_meter_counter(
+      m, "ai_agent.requests",
+      &(otelc_instrument_opts){.unit = "{request}",
+                               .description = "Requests handled"});
+  cost = otelc_meter_counter(
+      m, "ai_agent.llm.cost",
+      &(otelc_instrument_opts){.unit = "{USD}",
+                               .description = "Estimated cost of LLM calls",
+                               .is_double = true});
+}
 
 /* Runs on a worker thread: the context handed over makes "rag.embed" a
  * child of the span that was current where the context was captured. */
@@ -79,6 +123,7 @@ static bool llm_attempt(int attempt) {
       tracer, "llm.attempt",
       &(otelc_span_start_opts){.kind = OTELC_SPAN_KIND_CLIENT});
   otelc_span_set_int(s, "llm.attempt", attempt);
+  uint64_t t0 = otelc_time_now();
   bool ok = attempt > 1;
   if (ok) {
     work_ms(25);
@@ -88,6 +133,16 @@ static bool llm_attempt(int attempt) {
                                 "upstream did not answer in 2s", NULL, NULL, 0);
     otelc_span_set_status(s, OTELC_STATUS_ERROR, "upstream timeout");
   }
+  /* Recorded while the span is current: with OTEL_METRICS_EXEMPLAR_FILTER
+   * (trace_based by default) the point links back to this span. */
+  otelc_scope sc = otelc_span_activate(s);
+  double secs = (double)(otelc_time_now() - t0) / 1e9;
+  otelc_attr attrs[] = {OTELC_STR("gen_ai.operation.name", "chat"),
+                        OTELC_STR("gen_ai.provider.name", "openai"),
+                        OTELC_STR("gen_ai.request.model", "gpt-4o-mini"),
+                        OTELC_STR("error.type", "timeout")};
+  otelc_histogram_record(llm_duration, secs, attrs, ok ? 3 : 4);
+  otelc_context_detach(sc);
   otelc_span_end(s);
   return ok;
 }
@@ -106,6 +161,23 @@ static void llm_generate(void) {
     work_ms(3); /* back off */
   otelc_span_set_int(gen, "gen_ai.usage.input_tokens", 512);
   otelc_span_set_int(gen, "gen_ai.usage.output_tokens", 128);
+  /* One token measurement per token type, as the conventions ask. */
+  otelc_histogram_record_int(
+      token_usage, 512,
+      OTELC_ATTRS(OTELC_STR("gen_ai.operation.name", "chat"),
+                  OTELC_STR("gen_ai.provider.name", "openai"),
+                  OTELC_STR("gen_ai.request.model", "gpt-4o-mini"),
+                  OTELC_STR("gen_ai.token.type", "input")));
+  otelc_histogram_record_int(
+      token_usage, 128,
+      OTELC_ATTRS(OTELC_STR("gen_ai.token.type", "output"),
+                  OTELC_STR("gen_ai.operation.name", "chat"),
+                  OTELC_STR("gen_ai.provider.name", "openai"),
+                  OTELC_STR("gen_ai.request.model", "gpt-4o-mini")));
+  /* $0.15 per million input tokens, $0.60 per million output tokens. */
+  otelc_counter_add_double(
+      cost, 512 * 0.15e-6 + 128 * 0.60e-6,
+      OTELC_ATTRS(OTELC_STR("gen_ai.request.model", "gpt-4o-mini")));
   otelc_context_detach(sc);
   otelc_span_end(gen);
 }
@@ -135,13 +207,32 @@ int main(int argc, char **argv) {
         &(otelc_tracer_provider_opts){
             .resource = res, .processors = &processor, .n_processors = 1},
         &tp);
-  otelc_resource_release(res); /* the provider holds its own reference */
+  /* Metrics go to the console (stdout) too: the periodic reader exports
+   * every OTEL_METRIC_EXPORT_INTERVAL and once more at shutdown. */
+  otelc_metric_exporter *mexp = NULL;
+  otelc_metric_reader *reader = NULL;
+  otelc_meter_provider *mp = NULL;
+  otelc_periodic_reader_opts periodic;
+  otelc_periodic_reader_opts_from_env(&periodic);
+  if (st == OTELC_OK)
+    st = otelc_console_metric_exporter_new(
+        &(otelc_console_metric_opts){.out = stdout}, &mexp);
+  if (st == OTELC_OK)
+    st = otelc_periodic_reader_new(mexp, &periodic, &reader);
+  if (st == OTELC_OK)
+    st = otelc_meter_provider_new(
+        &(otelc_meter_provider_opts){
+            .resource = res, .readers = &reader, .n_readers = 1},
+        &mp);
+  otelc_resource_release(res); /* the providers hold their own references */
   if (st != OTELC_OK) {
     fprintf(stderr, "ai_agent_demo: %s\n", otelc_strerror(st));
     return 1;
   }
   otelc_tracer_provider_set_global(tp);
   tracer = otelc_tracer_get("ai-agent-demo", "1.0.0");
+  otelc_meter_provider_set_global(mp);
+  make_instruments(otelc_meter_get("ai-agent-demo", "1.0.0"));
 
   /* The request: the agent's span is the root of the trace. */
   otelc_span *task = otelc_span_start(
@@ -150,6 +241,9 @@ int main(int argc, char **argv) {
   otelc_span_set_str(task, "gen_ai.agent.name", "research-assistant");
   otelc_span_set_str(task, "gen_ai.operation.name", "invoke_agent");
   otelc_scope sc = otelc_span_activate(task);
+  otelc_counter_add(requests, 1,
+                    OTELC_ATTRS(OTELC_STR("gen_ai.agent.name",
+                                          "research-assistant")));
   work_ms(2); /* plan */
   rag_query();
   llm_generate();
@@ -160,5 +254,9 @@ int main(int argc, char **argv) {
   otelc_tracer_provider_set_global(NULL);
   otelc_tracer_provider_shutdown(tp, 5000);
   otelc_tracer_provider_free(tp);
+  /* The last collection is printed here. */
+  otelc_meter_provider_set_global(NULL);
+  otelc_meter_provider_shutdown(mp, 5000);
+  otelc_meter_provider_free(mp);
   return 0;
 }
