@@ -37,7 +37,8 @@ typedef struct batch {
   bool stop;
   bool thread_running;
   bool worker_exited;
-  bool orphaned; /* shutdown gave up waiting; the worker frees */
+  bool orphaned;  /* shutdown gave up waiting on the worker */
+  bool destroyed; /* destroy ran while the orphaned worker still ran */
   uint64_t flush_req, flush_done;
   _Atomic bool flush_pending; /* flush_req != flush_done, without mu */
   uint64_t stop_deadline; /* monotonic ns */
@@ -264,12 +265,13 @@ static void *worker(void *arg) {
   otelc__exporter_shutdown(b->exporter, ms_until(deadline));
   pthread_mutex_unlock(&b->export_mu);
 
+  /* Whichever of this exit and batch_destroy comes second frees. */
   pthread_mutex_lock(&b->mu);
   b->worker_exited = true;
-  bool orphan = b->orphaned;
+  bool free_now = b->orphaned && b->destroyed;
   pthread_cond_broadcast(&b->done);
   pthread_mutex_unlock(&b->mu);
-  if (orphan)
+  if (free_now)
     free_batch(b);
   return NULL;
 }
@@ -455,9 +457,10 @@ static void batch_destroy(otelc_span_processor *p) {
   batch *b = (batch *)p;
   otelc__fork_unregister(b);
   pthread_mutex_lock(&b->mu);
-  bool orphan = b->orphaned && !b->worker_exited;
+  bool worker_running = b->orphaned && !b->worker_exited;
+  b->destroyed = true;
   pthread_mutex_unlock(&b->mu);
-  if (!orphan)
+  if (!worker_running)
     free_batch(b);
   /* else the abandoned export thread frees everything when it returns */
 }

@@ -229,6 +229,38 @@ static void test_failed_exports_are_counted(void **state) {
   free(c);
 }
 
+/* The abandoned export returns before the provider is freed: the worker
+ * must leave the processor to the free, which then releases it once (a
+ * use-after-free or double free here shows under ASan and valgrind). */
+static void test_abandoned_export_returns_before_free(void **state) {
+  (void)state;
+  counting *c = counting_new();
+  setup s;
+  otelc_batch_opts o = {.max_queue_size = 100, .max_export_batch_size = 1,
+                        .schedule_delay_ms = 60000};
+  setup_batch(&s, counting_exporter(c), &o);
+  set_block(c, true);
+  make_spans(s.tracer, 1);
+  wait_blocked(c);
+  test_diag_capture();
+  assert_int_equal(otelc_tracer_provider_shutdown(s.tp, 100),
+                   OTELC_ERR_TIMEOUT);
+  test_diag_release();
+  set_block(c, false);
+  bool done = false;
+  for (int i = 0; i < 2000 && !done; i++) {
+    pthread_mutex_lock(&c->mu);
+    done = c->shut;
+    pthread_mutex_unlock(&c->mu);
+    if (!done)
+      usleep(5000);
+  }
+  assert_true(done);
+  usleep(50000); /* the worker has returned by now */
+  otelc_tracer_provider_free(s.tp);
+  free(c);
+}
+
 static void test_hanging_exporter_bounded_flush_and_shutdown(void **state) {
   (void)state;
   counting *c = counting_new();
@@ -497,6 +529,7 @@ int main(void) {
       cmocka_unit_test(test_full_queue_drops_and_counts),
       cmocka_unit_test(test_failed_exports_are_counted),
       cmocka_unit_test(test_hanging_exporter_bounded_flush_and_shutdown),
+      cmocka_unit_test(test_abandoned_export_returns_before_free),
       cmocka_unit_test(test_threads_every_span_accounted_for),
       cmocka_unit_test(test_processor_shutdown_counts_late_spans),
       cmocka_unit_test(test_manual_tick),
