@@ -38,6 +38,7 @@
 #ifndef OTELC_OTLP_H
 #define OTELC_OTLP_H
 
+#include "otelc/logs.h"
 #include "otelc/metrics.h"
 #include "otelc/span_processor.h"
 
@@ -130,6 +131,17 @@ OTELC_API otelc_status otelc_otlp_metric_exporter_new(
     const otelc_otlp_opts *opts, otelc_temporality_preference temporality,
     otelc_metric_exporter **out);
 
+/**
+ * @brief An OTLP log exporter, with every setting, retry rule and
+ * transport of the span exporter: OTEL_EXPORTER_OTLP_LOGS_<OPT> beats
+ * OTEL_EXPORTER_OTLP_<OPT> (whose endpoint gets "v1/logs"); gRPC calls
+ * /opentelemetry.proto.collector.logs.v1.LogsService/Export. Linking
+ * otelc_otlp also makes "otlp" usable in OTEL_LOGS_EXPORTER.
+ * @return as otelc_otlp_span_exporter_new.
+ */
+OTELC_API otelc_status otelc_otlp_log_exporter_new(const otelc_otlp_opts *opts,
+                                                   otelc_log_exporter **out);
+
 /** Counters of an OTLP exporter since creation. */
 typedef struct otelc_otlp_stats {
   uint64_t exports;        /**< export calls */
@@ -154,6 +166,12 @@ OTELC_API void otelc_otlp_exporter_get_stats(otelc_span_exporter *e,
 OTELC_API void
 otelc_otlp_metric_exporter_get_stats(otelc_metric_exporter *e,
                                      otelc_otlp_stats *out);
+
+/** @brief Read the counters of an exporter made by
+ *  otelc_otlp_log_exporter_new (zeros for any other); rejected_spans then
+ *  counts rejected log records. Thread-safe. */
+OTELC_API void otelc_otlp_log_exporter_get_stats(otelc_log_exporter *e,
+                                                 otelc_otlp_stats *out);
 
 #ifdef __cplusplus
 }

@@ -68,6 +68,18 @@ OTELC_API otelc_status
 otelc_otlp_encode_metrics(const struct otelc_resource_metrics *data,
                           otelc_otlp_format format, otelc_otlp_buffer *buf);
 
+/**
+ * @brief Encode @p n log records as one ExportLogsServiceRequest into
+ * @p buf (replacing its contents), grouped by resource and scope.
+ * @return OTELC_OK, OTELC_ERR_INVALID_ARG, OTELC_ERR_NOMEM, OTELC_ERR_LIMIT.
+ * Thread safety: records may be read from any thread; one buffer per
+ * thread.
+ */
+struct otelc_log_record;
+OTELC_API otelc_status
+otelc_otlp_encode_logs(struct otelc_log_record *const *records, size_t n,
+                       otelc_otlp_format format, otelc_otlp_buffer *buf);
+
 /** @brief Free the buffer's memory and zero it. NULL is ignored. */
 OTELC_API void otelc_otlp_buffer_free(otelc_otlp_buffer *buf);
 

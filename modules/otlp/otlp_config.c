@@ -1,10 +1,11 @@
 /*
  * The OTLP exporters' configuration: otelc_otlp_opts and the
  * OTEL_EXPORTER_OTLP_* environment variables, with the specification's
- * endpoint rules, for any signal (traces, metrics).
+ * endpoint rules, for any signal (traces, metrics, logs).
  *
  * Precedence, for every option: the per-signal variable
- * (OTEL_EXPORTER_OTLP_TRACES_<OPT>, OTEL_EXPORTER_OTLP_METRICS_<OPT>),
+ * (OTEL_EXPORTER_OTLP_TRACES_<OPT>, OTEL_EXPORTER_OTLP_METRICS_<OPT>,
+ * OTEL_EXPORTER_OTLP_LOGS_<OPT>),
  * then OTEL_EXPORTER_OTLP_<OPT>, then the field of otelc_otlp_opts, then
  * the specification's default. Settings made in code are defaults that
  * the environment overrides, as everywhere in otelc (see
@@ -38,6 +39,14 @@ const otelc__otlp_signal otelc__otlp_metrics = {
     "http://localhost:4318/v1/metrics",
     "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export",
     "data points"};
+
+const otelc__otlp_signal otelc__otlp_logs = {
+    ENV_PREFIX "LOGS_",
+    ENV_PREFIX "LOGS_ENDPOINT",
+    "v1/logs",
+    "http://localhost:4318/v1/logs",
+    "/opentelemetry.proto.collector.logs.v1.LogsService/Export",
+    "log records"};
 
 /* The per-signal variable for @p opt ("ENDPOINT") into @p out. */
 static const char *signal_var(const otelc__otlp_config *c, const char *opt,

@@ -48,6 +48,7 @@ typedef struct otelc__otlp_signal {
 
 extern const otelc__otlp_signal otelc__otlp_traces;
 extern const otelc__otlp_signal otelc__otlp_metrics;
+extern const otelc__otlp_signal otelc__otlp_logs;
 
 /* ------------------------------------------------------------------------ */
 /* Configuration                                                             */
@@ -75,16 +76,16 @@ typedef struct otelc__otlp_config {
  * Resolve @p opts (may be NULL) and the environment into @p out for
  * signal @p sig. Settings in @p opts are defaults that the environment
  * overrides; for each option the per-signal variable
- * (OTEL_EXPORTER_OTLP_TRACES_<OPT>, OTEL_EXPORTER_OTLP_METRICS_<OPT>)
- * beats the generic OTEL_EXPORTER_OTLP_<OPT>. Invalid environment values
- * are reported (never a header value) and ignored, except an unusable
- * endpoint. For grpc the endpoint is never extended with the signal's
- * path: the request goes to the endpoint's scheme and authority with the
- * method's path (otelc__otlp_grpc_url), and an endpoint without a scheme
- * is taken as http:// when the INSECURE variable is true, else https://.
- * Returns OTELC_OK, OTELC_ERR_INVALID_ARG (a URL that is not http or https,
- * or an invalid setting in @p opts), OTELC_ERR_NOMEM. On failure @p out
- * holds nothing to free. Thread safety: reads the environment.
+ * (OTEL_EXPORTER_OTLP_TRACES_<OPT>, OTEL_EXPORTER_OTLP_METRICS_<OPT>,
+ * OTEL_EXPORTER_OTLP_LOGS_<OPT>) beats the generic OTEL_EXPORTER_OTLP_<OPT>.
+ * Invalid environment values are reported (never a header value) and ignored,
+ * except an unusable endpoint. For grpc the endpoint is never extended with the
+ * signal's path: the request goes to the endpoint's scheme and authority with
+ * the method's path (otelc__otlp_grpc_url), and an endpoint without a scheme is
+ * taken as http:// when the INSECURE variable is true, else https://. Returns
+ * OTELC_OK, OTELC_ERR_INVALID_ARG (a URL that is not http or https, or an
+ * invalid setting in @p opts), OTELC_ERR_NOMEM. On failure @p out holds nothing
+ * to free. Thread safety: reads the environment.
  */
 otelc_status otelc__otlp_config_resolve(const otelc__otlp_signal *sig,
                                         const otelc_otlp_opts *opts,
@@ -317,13 +318,21 @@ void otelc__otlp_registry_stats(const void *handle,
 /* ------------------------------------------------------------------------ */
 
 /* Their operations, and the state behind a handle made by
- * otelc_otlp_span_exporter_new or otelc_otlp_metric_exporter_new (NULL
- * for any other handle), so that tests can call export and shutdown from
- * threads of their choosing. */
+ * otelc_otlp_span_exporter_new, otelc_otlp_metric_exporter_new or
+ * otelc_otlp_log_exporter_new (NULL for any other handle), so that tests
+ * can call export and shutdown from threads of their choosing. */
 extern const otelc_span_exporter_ops otelc__otlp_ops;
 void *otelc__otlp_state(otelc_span_exporter *e);
 extern const otelc_metric_exporter_ops otelc__otlp_metric_ops;
 void *otelc__otlp_metric_state(otelc_metric_exporter *e);
+extern const otelc_log_exporter_ops otelc__otlp_log_ops;
+void *otelc__otlp_log_state(otelc_log_exporter *e);
+
+/* The state of a log exporter before it is wrapped by
+ * otelc_log_exporter_new (the transport for OTEL_EXPORTER_OTLP_LOGS_*),
+ * freed with otelc__otlp_log_ops.destroy. Returns as
+ * otelc_otlp_log_exporter_new. */
+otelc_status otelc__otlp_log_create(const otelc_otlp_opts *opts, void **state);
 
 /*
  * The state of a metric exporter and the reader preferences it asks for,

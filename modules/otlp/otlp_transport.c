@@ -1,5 +1,6 @@
 /*
- * The OTLP transport shared by the module's exporters (spans, metrics):
+ * The OTLP transport shared by the module's exporters (spans, metrics,
+ * logs):
  * one libcurl easy handle per exporter, reused by every export so that
  * the connection is kept alive between batches, and the export loop. An
  * export has the exporter encode its data into the transport's body,

@@ -1,10 +1,10 @@
 /*
  * Private to libotelc_otlp: the transport every OTLP exporter of the
  * module is built on (the span exporter in otlp_span.c, the metric
- * exporter in otlp_metric.c). A transport holds one signal's resolved
- * configuration, a libcurl easy handle kept between exports, the request
- * and response buffers, the retry state and the counters; an exporter
- * only encodes its data into the transport's body and calls
+ * exporter in otlp_metric.c, the log exporter in otlp_log.c). A transport holds
+ * one signal's resolved configuration, a libcurl easy handle kept between
+ * exports, the request and response buffers, the retry state and the counters;
+ * an exporter only encodes its data into the transport's body and calls
  * otelc__otlp_transport_export.
  *
  * otlp_transport.c has the export loop (deadline, retries, waits that

@@ -43,7 +43,8 @@
  *
  * Each difference is printed with its path. Exit status: 0 when everything
  * matched, 1 on a difference, 2 on misuse. Required as a module, it runs
- * nothing and exports the helpers otlp_metrics_compare.js uses.
+ * nothing and exports the functions otlp_metrics_compare.js and
+ * otlp_logs_compare.js use.
  */
 
 const fs = require('fs');
@@ -509,10 +510,12 @@ if (require.main === module) {
   process.exitCode = main(process.argv.slice(2));
 }
 
-/* The pieces otlp_metrics_compare.js shares. */
+/* The pieces otlp_metrics_compare.js and otlp_logs_compare.js share. */
 module.exports = {
   Problems,
   printProblems,
+  anyValue,
+  deepCompare,
   keyValue,
   compareAttrs,
   compareResource,

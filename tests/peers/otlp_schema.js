@@ -522,14 +522,44 @@ function traceErrors(req, where = '$') {
   return errors;
 }
 
+/* Rules of logs.proto and the log data model that the schema alone
+ * cannot express. */
 function logErrors(req, where = '$') {
   const errors = [];
   (req.resourceLogs || []).forEach((rl, i) => {
+    const rw = `${where}.resourceLogs[${i}]`;
+    if (!rl.scopeLogs || rl.scopeLogs.length === 0) {
+      errors.push(`${rw}: no scopeLogs (empty envelopes should not be sent)`);
+    }
     (rl.scopeLogs || []).forEach((sl, j) => {
+      const sw = `${rw}.scopeLogs[${j}]`;
+      if (!sl.logRecords || sl.logRecords.length === 0) {
+        errors.push(`${sw}: no logRecords (empty envelopes should not be ` +
+                    'sent)');
+      }
       (sl.logRecords || []).forEach((r, k) => {
-        const w = `${where}.resourceLogs[${i}].scopeLogs[${j}].logRecords[${k}]`;
+        const w = `${sw}.logRecords[${k}]`;
         checkId(errors, `${w}.traceId`, r.traceId, 16, true);
         checkId(errors, `${w}.spanId`, r.spanId, 8, true);
+        for (const id of ['traceId', 'spanId']) {
+          if (r[id] && /^0+$/.test(r[id])) {
+            errors.push(`${w}.${id}: all zeros (omit it when no span was ` +
+                        'current)');
+          }
+        }
+        if (r.spanId && !r.traceId) {
+          errors.push(`${w}: a span id without a trace id`);
+        }
+        /* LogRecordFlags: bits 0-7 are the trace flags, the rest is
+         * reserved. */
+        if (((r.flags || 0) & ~0xff) !== 0) {
+          errors.push(`${w}.flags: reserved bits set (0x${(r.flags >>> 0)
+            .toString(16)})`);
+        }
+        const sev = r.severityNumber || 0;
+        if (sev < 0 || sev > 24) {
+          errors.push(`${w}.severityNumber: ${sev} is not a SeverityNumber`);
+        }
       });
     });
   });

@@ -1,15 +1,13 @@
-/* The public OTLP encoders (spans, metrics) and the partial success
- * reader, over the internal buffer and encoders. Thread safety: one
- * buffer per thread; nothing else is shared. */
+/* The public OTLP encoders (spans, metrics; logs in otlp_logs_encode.c)
+ * and the partial success reader, over the internal buffer and encoders.
+ * Thread safety: one buffer per thread; nothing else is shared. */
 #include "otelc/otlp_encode.h"
 #include "export/otlp/otlp_internal.h"
 
-/* Run @p fn on an internal buffer that takes over @p buf's memory, and
- * hand the memory back: no copy. */
-static otelc_status with_buffer(otelc_otlp_buffer *buf,
-                                otelc_status (*fn)(otelc__buf *b,
-                                                   const void *arg),
-                                const void *arg) {
+otelc_status otelc__otlp_with_buffer(otelc_otlp_buffer *buf,
+                                     otelc_status (*fn)(otelc__buf *b,
+                                                        const void *arg),
+                                     const void *arg) {
   otelc__buf b;
   b.data = buf->data;
   b.len = 0;
@@ -47,8 +45,8 @@ otelc_status otelc_otlp_encode_spans(otelc_span *const *spans, size_t n,
     if (!spans[i])
       return OTELC_ERR_INVALID_ARG;
   span_args a = {spans, n};
-  return with_buffer(buf, format == OTELC_OTLP_PROTOBUF ? spans_pb : spans_json,
-                     &a);
+  return otelc__otlp_with_buffer(
+      buf, format == OTELC_OTLP_PROTOBUF ? spans_pb : spans_json, &a);
 }
 
 static otelc_status metrics_pb(otelc__buf *b, const void *arg) {
@@ -67,7 +65,7 @@ otelc_status otelc_otlp_encode_metrics(const otelc_resource_metrics *data,
   otelc_status st = otelc__otlp_metrics_check(data);
   if (st != OTELC_OK)
     return st;
-  return with_buffer(
+  return otelc__otlp_with_buffer(
       buf, format == OTELC_OTLP_PROTOBUF ? metrics_pb : metrics_json, data);
 }
 

@@ -1,8 +1,9 @@
 /*
- * OTLP encoding: a growable byte buffer, grouping of spans by resource and
- * scope, and the protobuf and JSON encoders of ExportTraceServiceRequest
- * and ExportMetricsServiceRequest. Encoders write straight from span
- * records or collected metrics into a reusable buffer: no intermediate
+ * OTLP encoding: a growable byte buffer, grouping of spans and log records
+ * by resource and scope, and the protobuf and JSON encoders of
+ * ExportTraceServiceRequest, ExportMetricsServiceRequest and
+ * ExportLogsServiceRequest. Encoders write straight from span records,
+ * collected metrics or log records into a reusable buffer: no intermediate
  * message objects, no allocation once the buffer has grown. The writers
  * they share are in otlp_pb_write.h and otlp_json_write.h.
  */
@@ -10,6 +11,7 @@
 #define OTELC_SRC_EXPORT_OTLP_INTERNAL_H
 
 #include "common/internal.h"
+#include "otelc/logs.h"
 #include "otelc/metrics.h"
 #include "otelc/span_processor.h"
 
@@ -46,7 +48,7 @@ static inline void otelc__buf_byte(otelc__buf *b, uint8_t c) {
     b->data[b->len++] = c;
 }
 
-/* Spans of one resource and one instrumentation scope. */
+/* Spans (or log records) of one resource and one instrumentation scope. */
 typedef struct otelc__span_group {
   const otelc_resource *resource;
   const otelc_scope_info *scope;
@@ -59,6 +61,29 @@ typedef struct otelc__span_group {
  * Returns the number of groups. */
 size_t otelc__otlp_group(otelc_span *const *spans, size_t n,
                          otelc_span **sorted, otelc__span_group *groups);
+
+/* Log records to encode: @p n items read through @p at, which returns the
+ * data of item i of @p items (never NULL for a batch that passed
+ * otelc__otlp_logs_check). The encoders take records either as
+ * otelc_log_data pointers or as otelc_log_record pointers (read through
+ * otelc_log_record_data), both without copying. */
+typedef struct otelc__log_batch {
+  const void *items;
+  size_t n;
+  const otelc_log_data *(*at)(const void *items, size_t i);
+} otelc__log_batch;
+
+/* A batch over an array of data, or of records. */
+otelc__log_batch otelc__log_batch_of_data(const otelc_log_data *const *recs,
+                                          size_t n);
+otelc__log_batch otelc__log_batch_of_records(otelc_log_record *const *recs,
+                                             size_t n);
+
+/* As otelc__otlp_group, for the records of @p b (sorted: b->n slots of
+ * their data; groups: b->n slots). Returns the number of groups. */
+size_t otelc__otlp_group_logs(const otelc__log_batch *b,
+                              const otelc_log_data **sorted,
+                              otelc__span_group *groups);
 
 /* OTLP flags of a span or link: W3C flags plus the is-remote bits. */
 #define OTELC__OTLP_FLAG_HAS_IS_REMOTE 0x100u
@@ -105,6 +130,42 @@ otelc_status otelc__otlp_metrics_pb(otelc__buf *out,
                                     const otelc_resource_metrics *d);
 otelc_status otelc__otlp_metrics_json(otelc__buf *out,
                                       const otelc_resource_metrics *d);
+
+/* OTELC_OK when every item of @p b has data (no NULL record, no record
+ * without data), else OTELC_ERR_INVALID_ARG. */
+otelc_status otelc__otlp_logs_check(const otelc__log_batch *b);
+
+/* ExportLogsServiceRequest for the records of @p b (which passed
+ * otelc__otlp_logs_check), grouped by resource and scope, written to
+ * @p out (reset first), in protobuf or in the OTLP/JSON mapping (one
+ * line, no newline; ids in hex, 64-bit integers as strings). Every field
+ * of the log data model is written when it is set: times, severity
+ * number (when 1..24) and text, body (any value), attributes and their
+ * dropped count, flags (the W3C trace flags), trace and span ids (when
+ * not all zero), event name. Invalid UTF-8 becomes U+FFFD. Returns
+ * OTELC_OK, OTELC_ERR_NOMEM, or OTELC_ERR_LIMIT when it would pass
+ * OTELC__OTLP_MAX_REQUEST. Thread safety: the records are only read; one
+ * buffer per call. */
+otelc_status otelc__otlp_logs_pb_batch(otelc__buf *out,
+                                       const otelc__log_batch *b);
+otelc_status otelc__otlp_logs_json_batch(otelc__buf *out,
+                                         const otelc__log_batch *b);
+
+/* The same for @p n records given as their data: OTELC_ERR_INVALID_ARG
+ * when @p out is NULL, @p recs is NULL with n > 0, or an entry is NULL. */
+otelc_status otelc__otlp_logs_pb(otelc__buf *out,
+                                 const otelc_log_data *const *recs, size_t n);
+otelc_status otelc__otlp_logs_json(otelc__buf *out,
+                                   const otelc_log_data *const *recs, size_t n);
+
+/* Run @p fn on an internal buffer that takes over the memory of the
+ * public @p buf, and hand the memory back (no copy); buf->len is the
+ * output's length on success, 0 otherwise. Returns what @p fn returns. */
+struct otelc_otlp_buffer;
+otelc_status otelc__otlp_with_buffer(struct otelc_otlp_buffer *buf,
+                                     otelc_status (*fn)(otelc__buf *b,
+                                                        const void *arg),
+                                     const void *arg);
 
 /* Read an ExportTrace/Metrics/LogsServiceResponse: the partial success
  * (field 1; *present tells whether it was there at all) with its rejected

@@ -1,8 +1,8 @@
 /*
  * The OTLP/JSON writer shared by the encoders (traces in otlp_json.c,
- * metrics in otlp_metrics_json.c): the proto3 JSON mapping with OTLP's
- * changes (hex ids, integer enums, lowerCamelCase names), written
- * forwards into a growable buffer.
+ * metrics in otlp_metrics_json.c, logs in otlp_logs_json.c): the proto3 JSON
+ * mapping with OTLP's changes (hex ids, integer enums, lowerCamelCase names),
+ * written forwards into a growable buffer.
  *
  * Writing allocates nothing but the output buffer's growth. Failures
  * (no memory, the request limit) are sticky: they set b->failed, later

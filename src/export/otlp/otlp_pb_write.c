@@ -367,6 +367,10 @@ static bool any_value(otelc__pbw *w, uint8_t tag, const otelc_value *v,
   return ok && pbw_close(w, mark, tag);
 }
 
+bool otelc__pbw_any_value(otelc__pbw *w, uint8_t tag, const otelc_value *v) {
+  return any_value(w, tag, v, 0);
+}
+
 /* ------------------------------------------------------------------ */
 /* Resource and scope                                                  */
 /* ------------------------------------------------------------------ */

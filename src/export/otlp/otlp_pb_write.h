@@ -1,7 +1,8 @@
 /*
  * The backwards protobuf writer shared by the OTLP encoders (traces in
- * otlp_pb.c, metrics in otlp_metrics_pb.c), and the messages every signal
- * has: AnyValue, KeyValue, Resource, InstrumentationScope.
+ * otlp_pb.c, metrics in otlp_metrics_pb.c, logs in otlp_logs_pb.c), and the
+ * messages every signal has: AnyValue, KeyValue, Resource,
+ * InstrumentationScope.
  *
  * Lengths. Every nested message is preceded by its length, which is not
  * known until the message has been written. Rather than computing sizes
@@ -77,6 +78,10 @@ bool otelc__pbw_str_repair(otelc__pbw *w, uint8_t tag, const uint8_t *s,
  * OTELC__MAX_VALUE_DEPTH). */
 bool otelc__pbw_key_value(otelc__pbw *w, uint8_t tag, const otelc_attr *a,
                           unsigned depth);
+
+/* An AnyValue message of @p v (any kind; EMPTY: no member set) as field
+ * @p tag, as a log record's body is written. */
+bool otelc__pbw_any_value(otelc__pbw *w, uint8_t tag, const otelc_value *v);
 
 /* @p n attributes as repeated KeyValue field @p tag, in their order. */
 bool otelc__pbw_attrs(otelc__pbw *w, uint8_t tag, const otelc_attr *a,

@@ -1,14 +1,16 @@
 # shellcheck shell=bash disable=SC2154,SC2034
-# Shared by run_metrics_http.sh, run_metrics_grpc.sh and run_metrics_sdk.sh
+# Shared by run_metrics_{http,grpc,sdk}.sh and run_logs_{http,grpc,sdk}.sh
 # (sourced, not run): the JS peers, a work directory, the environment kept
 # out of the tool, one receiver at a time, and the checks.
 #
-# Needs: $me (the script's name), $tool, $src. Provides:
+# Needs: $me (the script's name), $tool, $src; optionally $compare_js, the
+# comparison of tests/peers that `compare` runs (default
+# otlp_metrics_compare.js). Provides:
 #   start KIND CASE [receiver options...]
 #       KIND http (tests/peers/otlp_receiver.js) or grpc
 #       (otlp_grpc_receiver.js); a fresh $dir and receiver on $port.
 #   stop_receiver          stops it (by its process id).
-#   run_tool ARGS...       otlp_metrics_tool ARGS in $dir: stats.json,
+#   run_tool ARGS...       the tool with ARGS in $dir: stats.json,
 #                          tool.err, tool.rc, tool.ms (wall time).
 #   ev EXPR / expect LABEL EXPR
 #       a JavaScript expression over the case's files: s = the tool's JSON
@@ -21,7 +23,7 @@
 
 peers=$src/tests/peers
 if [[ ! -x $tool ]]; then
-  echo "$me: $tool is not an executable (build otlp_metrics_tool first)" >&2
+  echo "$me: $tool is not an executable (build $(basename "$tool") first)" >&2
   exit 1
 fi
 
@@ -164,7 +166,8 @@ compare() {
     >"$dir/decoded.jsonl" 2>"$dir/ev.err" || true
   if [[ ! -s $dir/expected.jsonl ]]; then
     fail "$label (the tool described nothing)" "$dir/tool.err"
-  elif timeout 60 node "$peers/otlp_metrics_compare.js" check "$label" \
+  elif timeout 60 node "$peers/${compare_js:-otlp_metrics_compare.js}" \
+    check "$label" \
     "$dir/expected.jsonl" "$dir/decoded.jsonl"; then
     passed=$((passed + 1))
   else
