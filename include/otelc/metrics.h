@@ -26,6 +26,7 @@
 #include <stdio.h>
 
 #include "otelc/common.h"
+#include "otelc/logs.h"
 #include "otelc/resource.h"
 #include "otelc/trace.h"
 
@@ -768,14 +769,17 @@ otelc_callback_unregister(otelc_callback_registration *reg);
  * otel.sdk.processor.span.processed (error.type queue_full or
  * already_shutdown for drops), otel.sdk.processor.span.queue.size and
  * .queue.capacity, otel.sdk.exporter.span.exported (error.type
- * export_failed for failures); per push reader of @p mp
+ * export_failed for failures); the same four with "log" for the log
+ * processors of @p lp (may be NULL); per push reader of @p mp
  * otel.sdk.exporter.metric_data_point.exported. Components are named by
  * otel.component.type and otel.component.name ("<type>/<index>").
- * @p tp must outlive @p mp; the registration ends when @p mp is freed.
+ * @p tp and @p lp must outlive @p mp; the registration ends when @p mp
+ * is freed.
  * @return OTELC_OK, OTELC_ERR_INVALID_ARG, OTELC_ERR_NOMEM.
  */
 OTELC_API otelc_status otelc_sdk_metrics_enable(otelc_meter_provider *mp,
-                                                otelc_tracer_provider *tp);
+                                                otelc_tracer_provider *tp,
+                                                otelc_logger_provider *lp);
 
 #ifdef __cplusplus
 }

@@ -578,6 +578,7 @@ void otelc_log_batch_opts_from_env(otelc_log_batch_opts *o) {
 }
 
 static const otelc__log_proc_vtbl batch_vt = {
+    .component_type = "batching_log_processor",
     .on_emit = batch_on_emit,
     .force_flush = batch_flush,
     .shutdown = batch_shutdown,

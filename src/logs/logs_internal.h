@@ -135,6 +135,8 @@ typedef struct otelc__log_proc_vtbl {
    * loggers and resource: when such a thread is still running it calls
    * release(arg) once it is done, and hold returns true. */
   bool (*hold)(otelc_log_processor *p, void (*release)(void *arg), void *arg);
+  /* otel.component.type of the self-metrics; NULL for custom ones. */
+  const char *component_type;
 } otelc__log_proc_vtbl;
 
 struct otelc_log_processor {

@@ -237,6 +237,7 @@ static void simple_destroy(otelc_log_processor *p) {
 }
 
 static const otelc__log_proc_vtbl simple_vt = {
+    .component_type = "simple_log_processor",
     .on_emit = simple_on_emit,
     .force_flush = simple_flush,
     .shutdown = simple_shutdown,

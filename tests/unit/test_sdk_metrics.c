@@ -5,6 +5,7 @@
 #include "common/internal.h"
 
 #include "otelc/exporters.h"
+#include "otelc/logs.h"
 #include "otelc/span_processor.h"
 #include "otelc/trace.h"
 
@@ -43,7 +44,7 @@ static void test_span_processor_counts(void **state) {
   otelc_tracer_provider *tp = batch_provider(8);
   mfix f;
   mfix_init(&f);
-  assert_int_equal(otelc_sdk_metrics_enable(f.mp, tp), OTELC_OK);
+  assert_int_equal(otelc_sdk_metrics_enable(f.mp, tp, NULL), OTELC_OK);
 
   end_spans(tp, 5); /* queued, not yet processed */
   mfix_collect(&f);
@@ -85,6 +86,56 @@ static void test_span_processor_counts(void **state) {
   otelc_tracer_provider_free(tp);
 }
 
+/* Log processors: the same four metrics under otel.sdk.*.log.*. */
+static void test_log_processor_counts(void **state) {
+  (void)state;
+  otelc_log_exporter *mem = NULL;
+  assert_int_equal(otelc_memory_log_exporter_new(&mem), OTELC_OK);
+  otelc_log_processor *bp = NULL;
+  otelc_log_batch_opts o = {.max_queue_size = 4, .max_export_batch_size = 4,
+                            .manual_tick = true};
+  assert_int_equal(otelc_batch_log_processor_new(mem, &o, &bp), OTELC_OK);
+  otelc_logger_provider *lp = NULL;
+  assert_int_equal(otelc_logger_provider_new(
+                       &(otelc_logger_provider_opts){.processors = &bp,
+                                                     .n_processors = 1},
+                       &lp),
+                   OTELC_OK);
+  mfix f;
+  mfix_init(&f);
+  assert_int_equal(otelc_sdk_metrics_enable(f.mp, NULL, lp), OTELC_OK);
+  otelc_logger *l = otelc_logger_provider_get_logger(
+      lp, &(otelc_scope_info){.name = "l"});
+  for (int i = 0; i < 6; i++) /* 4 fit, 2 dropped */
+    assert_int_equal(otelc_logger_emit(l, &(otelc_log_emit){.body_str = "x"}),
+                     OTELC_OK);
+  static const char *LB = "otel.component.name=batching_log_processor/0,"
+                          "otel.component.type=batching_log_processor";
+  mfix_collect(&f);
+  assert_int_equal(mc_get(&f.c, "otel.sdk.processor.log.queue.size", LB)->i, 4);
+  assert_int_equal(
+      mc_get(&f.c, "otel.sdk.processor.log.queue.capacity", LB)->i, 4);
+  char attrs[256];
+  snprintf(attrs, sizeof attrs, "error.type=queue_full,%s", LB);
+  assert_int_equal(mc_get(&f.c, "otel.sdk.processor.log.processed", attrs)->i,
+                   2);
+  assert_string_equal(
+      mc_get(&f.c, "otel.sdk.processor.log.processed", attrs)->unit,
+      "{log_record}");
+  assert_int_equal(otelc_logger_provider_force_flush(lp, 5000), OTELC_OK);
+  mfix_collect(&f);
+  assert_int_equal(mc_get(&f.c, "otel.sdk.processor.log.processed", LB)->i, 4);
+  assert_int_equal(mc_get(&f.c, "otel.sdk.exporter.log.exported",
+                          "otel.component.name=log_exporter/0,"
+                          "otel.component.type=log_exporter")
+                       ->i,
+                   4);
+  /* No span processor was given: no span series. */
+  assert_int_equal(mc_count(&f.c, "otel.sdk.processor.span.processed"), 0);
+  mfix_free(&f);
+  otelc_logger_provider_free(lp);
+}
+
 /* A push reader's data points, counted when its exports succeed. */
 static int export_calls;
 static otelc_status ok_export(void *self, const otelc_resource_metrics *d,
@@ -111,7 +162,7 @@ static void test_metric_reader_counts(void **state) {
                                                     .n_readers = 2},
                        &mp),
                    OTELC_OK);
-  assert_int_equal(otelc_sdk_metrics_enable(mp, NULL), OTELC_OK);
+  assert_int_equal(otelc_sdk_metrics_enable(mp, NULL, NULL), OTELC_OK);
   otelc_counter *c = otelc_meter_counter(
       otelc_meter_provider_get_meter(mp, &(otelc_scope_info){.name = "m"}),
       "work", NULL);
@@ -140,12 +191,12 @@ static void test_metric_reader_counts(void **state) {
 
 static void test_invalid_and_disabled(void **state) {
   (void)state;
-  assert_int_equal(otelc_sdk_metrics_enable(NULL, NULL), OTELC_ERR_INVALID_ARG);
+  assert_int_equal(otelc_sdk_metrics_enable(NULL, NULL, NULL), OTELC_ERR_INVALID_ARG);
   setenv("OTEL_SDK_DISABLED", "true", 1);
   otelc_meter_provider *mp = NULL;
   assert_int_equal(otelc_meter_provider_new(NULL, &mp), OTELC_OK);
   unsigned long before = otelc__alloc_calls();
-  assert_int_equal(otelc_sdk_metrics_enable(mp, NULL), OTELC_OK);
+  assert_int_equal(otelc_sdk_metrics_enable(mp, NULL, NULL), OTELC_OK);
   assert_int_equal(otelc__alloc_calls(), before);
   otelc_meter_provider_free(mp);
   unsetenv("OTEL_SDK_DISABLED");
@@ -154,6 +205,7 @@ static void test_invalid_and_disabled(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_span_processor_counts),
+      cmocka_unit_test(test_log_processor_counts),
       cmocka_unit_test(test_metric_reader_counts),
       cmocka_unit_test(test_invalid_and_disabled),
   };
