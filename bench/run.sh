@@ -163,3 +163,82 @@ b=$(total_of "$tmp/m.collect.60")
 awk -v d="$((b - a))" 'BEGIN {
   printf "collect: %.0f instructions/collection, %.0f per series\n",
          d / 40, d / 40 / 2001 }'
+
+lbin=$root/build/release/bench/bench_logs
+echo
+echo "== logs: a record with a string body and 2 attributes while a sampled"
+echo "   span is current, through a batch processor with default sizes into"
+echo "   an exporter that only counts (emit), and otelc_logf of a formatted"
+echo "   message with the console line off (logf); ${spans} records, ${repeat} runs each"
+lout=()
+for ((i = 0; i < repeat; i++)); do
+  while IFS= read -r line; do
+    lout+=("$line")
+    echo "  $line"
+  done < <("$lbin" all "$spans" 2>/dev/null)
+done
+# lmedian MODE FIELD: the median of FIELD over the lines of MODE.
+lmedian() {
+  printf '%s\n' "${lout[@]}" | grep -F -- "mode=$1 " | grep -o "$2[0-9.]*" |
+    sed "s|^$2||" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+for mode in emit logf; do
+  echo "$mode: median $(lmedian "$mode" 'ns/op=') ns/op, median dropped $(lmedian "$mode" '(')%"
+done
+# lcg MODE N: run under callgrind; prints "producer export" totals. Threads
+# in creation order: 01 main (set-up, warm-up), 02 the export thread,
+# 03 the producer.
+lcg() {
+  local out=$tmp/l.$1.$2
+  valgrind --tool=callgrind --fair-sched=yes --separate-threads=yes \
+    --callgrind-out-file="$out.%p" "$lbin" "$1" "$2" 1 >/dev/null 2>&1
+  local files=("$out".*-*)
+  echo "$(total_of "${files[2]}") $(total_of "${files[1]}")"
+}
+echo "== instructions/record under callgrind ($cg_large - $cg_small records)"
+for mode in emit logf; do
+  read -r p1 e1 < <(lcg "$mode" "$cg_small")
+  read -r p2 e2 < <(lcg "$mode" "$cg_large")
+  awk -v p="$((p2 - p1))" -v e="$((e2 - e1))" -v d="$((cg_large - cg_small))" \
+      -v m="$mode" 'BEGIN {
+    printf "%s: producer=%.0f export-thread=%.0f instructions/record\n",
+           m, p / d, e / d }'
+done
+
+sbin=$root/build/release/bench/bench_setup
+echo
+echo "== facade: a span through OTELC_WITH_SPAN against start/activate/"
+echo "   detach/end by hand (one attribute, sampled, a processor that does"
+echo "   nothing), and a counter add through otelc_telemetry_counter against"
+echo "   a counter held in a variable, ${repeat} runs each"
+sout=()
+for ((i = 0; i < repeat; i++)); do
+  while IFS= read -r line; do
+    sout+=("$line")
+    echo "  $line"
+  done < <("$sbin" "$spans" 2>/dev/null)
+done
+# smedian MODE: the median ns/op of that mode over the runs.
+smedian() {
+  printf '%s\n' "${sout[@]}" | grep -F -- "mode=$1 " | grep -o 'ns/op=[0-9.]*' |
+    cut -d= -f2 | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+for mode in plain scoped counter counter_by_name; do
+  echo "$mode: median $(smedian "$mode") ns/op"
+done
+echo "== instructions/op under callgrind ($cg_large - $cg_small operations)"
+declare -A sins
+for mode in plain scoped counter counter_by_name; do
+  for n in "$cg_small" "$cg_large"; do
+    valgrind --tool=callgrind --callgrind-out-file="$tmp/s.$mode.$n" \
+      "$sbin" "$n" "$mode" >/dev/null 2>&1
+  done
+  a=$(total_of "$tmp/s.$mode.$cg_small")
+  b=$(total_of "$tmp/s.$mode.$cg_large")
+  sins[$mode]=$(awk -v d="$((b - a))" -v n="$((cg_large - cg_small))" \
+    'BEGIN { printf "%.0f", d / n }')
+  echo "$mode: ${sins[$mode]} instructions/op"
+done
+awk -v p="${sins[plain]}" -v s="${sins[scoped]}" 'BEGIN {
+  printf "OTELC_WITH_SPAN over the plain calls: %+.1f%% instructions " \
+         "(target: within 10%%)\n", (s - p) * 100 / p }'

@@ -5,22 +5,23 @@
 
 #include "common/env.h"
 #include "common/internal.h"
+#include "otelc/setup.h"
 
 static _Atomic int diag_level = 0; /* 0: not yet read from OTEL_LOG_LEVEL */
 static _Atomic(otelc_diag_handler) diag_handler;
 static _Atomic(void *) diag_user_data;
 
 static int level_from_env(void) {
-  /* Read directly rather than through otelc__env_enum: a bad value must
-   * be reported through this very logger without recursion. */
+  /* Read through the overlay but not through otelc__env_enum: a bad
+   * value must be reported through this very logger without recursion. */
   static const struct {
     const char *name;
     int level;
   } names[] = {{"debug", OTELC_LOG_DEBUG}, {"info", OTELC_LOG_INFO},
                {"warn", OTELC_LOG_WARN},   {"warning", OTELC_LOG_WARN},
                {"error", OTELC_LOG_ERROR}, {"none", OTELC_LOG_NONE}};
-  const char *v = getenv("OTEL_LOG_LEVEL");
-  if (!v || !*v)
+  const char *v = otelc_config_get("OTEL_LOG_LEVEL");
+  if (!v)
     return OTELC_LOG_INFO;
   for (size_t i = 0; i < OTELC__ARRAY_LEN(names); i++)
     if (strcasecmp(v, names[i].name) == 0)

@@ -5,6 +5,7 @@
 
 #include "common/env.h"
 #include "common/internal.h"
+#include "otelc/setup.h"
 
 static bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
@@ -43,9 +44,12 @@ const char *otelc__env_quote(const char *v, char out[OTELC__QUOTE_BUF]) {
   return out;
 }
 
+/* The one place where a setting is read: the environment variable, else
+ * the default otelc_setup gave it (otelc_config_get, in libotelc; this
+ * file is also compiled into otelc's optional libraries, which reach it
+ * there). */
 const char *otelc__env_get(const char *name) {
-  const char *v = name ? getenv(name) : NULL;
-  return v && *v ? v : NULL;
+  return name ? otelc_config_get(name) : NULL;
 }
 
 /* Booleans --------------------------------------------------------------- */

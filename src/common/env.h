@@ -10,7 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The value, or NULL when unset or empty (empty means unset). */
+/* The value, or NULL when unset or empty (empty means unset); when the
+ * variable is unset, the default otelc_setup registered for it, if any
+ * (see otelc_config_get). Every function below reads through this one. */
 const char *otelc__env_get(const char *name);
 
 /* Boolean: only a case-insensitive "true" is true; unset/empty gives
