@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds otelc (preset default) and runs the demo: an AI-agent style
-# program, instrumented with otelc, that prints its trace tree to the
-# console. Extra arguments are passed to the demo.
+# program, set up with one otelc_setup call, that prints to the console
+# its log lines (each with the ids of its span), its trace tree and the
+# metrics it recorded. Extra arguments are passed to the demo (--lines:
+# also one line per span).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
