@@ -1,13 +1,8 @@
-/* A tracer provider configured by the OTEL_* environment variables. */
-#include <pthread.h>
-#include <stdio.h>
-#include <strings.h>
-
-#include "common/env.h"
+/* A tracer provider configured by the OTEL_* environment variables, and
+ * the registry of exporter factories behind OTEL_TRACES_EXPORTER. */
+#include "common/registry.h"
 #include "otelc/exporters.h"
 #include "trace/trace_internal.h"
-
-#define MAX_EXPORTERS 8
 
 static otelc_status console_factory(otelc_span_exporter **out) {
   return otelc_console_exporter_new(NULL, out);
@@ -18,103 +13,45 @@ static otelc_status stdout_factory(otelc_span_exporter **out) {
   return otelc_file_exporter_new(NULL, out);
 }
 
-#define MAX_REGISTERED 16
+static otelc__registry registry = {
+    PTHREAD_MUTEX_INITIALIZER,
+    {{"console", (otelc__factory)console_factory},
+     {"otlp/stdout", (otelc__factory)stdout_factory}}};
 
-static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct {
-  char name[32];
-  otelc_span_exporter_factory make;
-} registry[MAX_REGISTERED] = {{"console", console_factory},
-                               {"otlp/stdout", stdout_factory}};
-static size_t n_registered = 2;
+static const otelc__exporter_list exporters = {"OTEL_TRACES_EXPORTER",
+                                               "spans", &registry, NULL};
 
 otelc_status otelc_span_exporter_register(const char *name,
                                           otelc_span_exporter_factory make) {
-  if (!name || !name[0] || strlen(name) >= sizeof registry[0].name || !make)
-    return OTELC_ERR_INVALID_ARG;
-  otelc_status st = OTELC_OK;
-  pthread_mutex_lock(&registry_mu);
-  size_t i = 0;
-  while (i < n_registered && strcasecmp(registry[i].name, name) != 0)
-    i++;
-  if (i == n_registered) {
-    if (n_registered == MAX_REGISTERED)
-      st = OTELC_ERR_LIMIT;
-    else
-      snprintf(registry[n_registered++].name, sizeof registry[0].name, "%s",
-               name);
-  }
-  if (st == OTELC_OK)
-    registry[i].make = make;
-  pthread_mutex_unlock(&registry_mu);
-  return st;
+  return otelc__registry_add(&registry, name, (otelc__factory)make);
 }
 
-static otelc_span_exporter_factory lookup(otelc__token name) {
-  otelc_span_exporter_factory make = NULL;
-  pthread_mutex_lock(&registry_mu);
-  for (size_t i = 0; i < n_registered && !make; i++)
-    if (otelc__token_eq(name, registry[i].name))
-      make = registry[i].make;
-  pthread_mutex_unlock(&registry_mu);
-  return make;
-}
+typedef struct {
+  otelc_span_processor *procs[OTELC__EXPORTER_LIST_MAX];
+  size_t n;
+} processors;
 
-/* Add the processor for exporter @p name to @p procs. */
-static void add_exporter(otelc__token name, otelc_span_processor **procs,
-                         size_t *n) {
-  if (otelc__token_eq(name, "none"))
+/* Add a batch processor for the exporter @p make creates. */
+static void add_exporter(void *ctx, otelc__token name, otelc__factory make) {
+  (void)name;
+  processors *p = ctx;
+  otelc_span_exporter *e = NULL;
+  if (((otelc_span_exporter_factory)make)(&e) != OTELC_OK)
     return;
-  otelc_span_exporter_factory make = lookup(name);
-  if (make) {
-    otelc_span_exporter *e = NULL;
-    if (make(&e) != OTELC_OK)
-      return;
-    otelc_batch_opts o;
-    otelc_batch_opts_from_env(&o);
-    if (otelc_batch_span_processor_new(e, &o, &procs[*n]) == OTELC_OK)
-      (*n)++;
-    return;
-  }
-  if (otelc__token_eq(name, "otlp"))
-    otelc__warn("OTEL_TRACES_EXPORTER: the 'otlp' exporter is not part of "
-                "this program (link otelc_otlp); spans will not be exported "
-                "through it");
-  else
-    otelc__warn("OTEL_TRACES_EXPORTER: unknown exporter '%.*s' ignored",
-                (int)name.len, name.p);
+  otelc_batch_opts o;
+  otelc_batch_opts_from_env(&o);
+  if (otelc_batch_span_processor_new(e, &o, &p->procs[p->n]) == OTELC_OK)
+    p->n++;
 }
 
 otelc_status otelc_tracer_provider_new_from_env(const char *default_exporter,
                                                 otelc_tracer_provider **out) {
   if (!out)
     return OTELC_ERR_INVALID_ARG;
-  otelc_span_processor *procs[MAX_EXPORTERS];
-  size_t n = 0;
-  if (!otelc__env_bool("OTEL_SDK_DISABLED", false)) {
-    const char *list = otelc__env_get("OTEL_TRACES_EXPORTER");
-    if (!list)
-      list = default_exporter ? default_exporter : "otlp";
-    otelc__token toks[MAX_EXPORTERS];
-    size_t found = otelc__split_list(list, toks, MAX_EXPORTERS);
-    if (found > MAX_EXPORTERS) {
-      otelc__warn("OTEL_TRACES_EXPORTER lists %zu exporters; only the first "
-                  "%d are used",
-                  found, MAX_EXPORTERS);
-      found = MAX_EXPORTERS;
-    }
-    for (size_t i = 0; i < found; i++) {
-      bool dup = false; /* each exporter once */
-      for (size_t j = 0; j < i; j++)
-        if (toks[j].len == toks[i].len &&
-            strncasecmp(toks[j].p, toks[i].p, toks[i].len) == 0)
-          dup = true;
-      if (!dup)
-        add_exporter(toks[i], procs, &n);
-    }
-  }
+  processors p = {.n = 0};
+  otelc__exporter_list_walk(&exporters, default_exporter, add_exporter, &p);
   otelc_tracer_provider_opts opts = {0};
-  opts.processors = procs;
-  opts.n_processors = n;
+  opts.processors = p.procs;
+  opts.n_processors = p.n;
   return otelc_tracer_provider_new(&opts, out);
 }
