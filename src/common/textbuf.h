@@ -1,14 +1,18 @@
 /*
  * A growable text buffer and the human-readable forms of values used by
- * the console outputs: keys bare when they can be, strings quoted with
- * quotes, backslashes and control characters escaped and invalid UTF-8
- * bytes shown as \xNN, numbers as printf prints them, byte strings as
- * 0x<hex>, arrays as [a, b] and maps as {k=v, k=v}. These are the forms
- * the span console exporter prints. Not thread-safe: one buffer per
- * writer.
+ * the console outputs (spans, metrics and logs): keys bare when they can
+ * be, strings quoted with quotes, backslashes and control characters
+ * escaped and invalid UTF-8 bytes shown as \xNN, integers in decimal,
+ * doubles as %g or in the shortest form that reads back exactly, byte
+ * strings as 0x<hex>, arrays as [a, b], maps as {k=v, k=v} and times in
+ * UTC ISO 8601. Where the outputs differ (nesting drawn, doubles, long
+ * strings cut) an otelc__tbuf_style says which form to use. Not
+ * thread-safe: one buffer per writer.
  */
 #ifndef OTELC_SRC_COMMON_TEXTBUF_H
 #define OTELC_SRC_COMMON_TEXTBUF_H
+
+#include <stdio.h>
 
 #include "common/internal.h"
 
@@ -45,9 +49,15 @@ void otelc__tbuf_printf(otelc__tbuf *b, const char *fmt, ...)
 void otelc__tbuf_hex(otelc__tbuf *b, const uint8_t *in, size_t n);
 /* Free the memory and zero the buffer. */
 void otelc__tbuf_free(otelc__tbuf *b);
+/* Write the content to @p out with one fwrite and one fflush (nothing
+ * when empty), then empty the buffer, freeing its memory when it grew
+ * beyond @p keep bytes. Returns OTELC_OK, OTELC_ERR_NOMEM when an append
+ * failed (nothing is written) or OTELC_ERR_IO (the stream's error is
+ * cleared). */
+otelc_status otelc__tbuf_write(otelc__tbuf *b, FILE *out, size_t keep);
 
-/* s[0..len) with quotes (when @p quote), backslashes and control
- * characters escaped and invalid UTF-8 bytes as \xNN, in quotes when
+/* s[0..len) with backslashes, tabs and control characters escaped and
+ * invalid UTF-8 bytes as \xNN; in quotes, and with quotes escaped, when
  * @p quote. */
 void otelc__tbuf_escaped(otelc__tbuf *b, const char *s, size_t len, bool quote);
 /* Free text on a line of its own: only what would break the line or the
@@ -57,13 +67,41 @@ void otelc__tbuf_text(otelc__tbuf *b, const char *s, size_t len);
 /* A key or name: bare when made of printable ASCII other than space,
  * '"', '\\' and '=', else quoted and escaped. */
 void otelc__tbuf_word(otelc__tbuf *b, const char *s);
-/* A value; arrays and maps nested deeper than 16 levels are shown as
- * [...] and {...}. */
-void otelc__tbuf_value(otelc__tbuf *b, const otelc_value *v);
-/* " key=value" for each attribute. */
-void otelc__tbuf_attrs(otelc__tbuf *b, const otelc_attr *attrs, size_t n);
+/* A double in the shorter of %.15g and %.17g that reads back exactly. */
+void otelc__tbuf_double(otelc__tbuf *b, double d);
 /* UTC ISO 8601 with nanoseconds ("2024-05-01T12:00:00.000000001Z"), or
  * "-" for 0. */
 void otelc__tbuf_time(otelc__tbuf *b, uint64_t ns);
+
+/* How values are drawn. */
+typedef struct otelc__tbuf_style {
+  /* Arrays and maps nested this deep are shown as [...] and {...};
+   * arrays of strings, bools, ints and doubles too when @p cut_typed. */
+  int max_depth;
+  bool cut_typed;
+  /* Doubles as otelc__tbuf_double prints them, else as %g. */
+  bool exact;
+  /* When not 0: characters of a string and bytes of a byte string shown,
+   * what is cut being replaced by an ellipsis. */
+  size_t str_max, bytes_max;
+} otelc__tbuf_style;
+
+/* Nesting drawn 16 levels deep, doubles as %g, nothing cut: the form of
+ * otelc__tbuf_value and otelc__tbuf_attrs. */
+extern const otelc__tbuf_style otelc__tbuf_plain;
+
+/* A value in style @p st. */
+void otelc__tbuf_value_as(otelc__tbuf *b, const otelc_value *v,
+                          const otelc__tbuf_style *st);
+/* " key=value" for each attribute, values in style @p st. */
+void otelc__tbuf_attrs_as(otelc__tbuf *b, const otelc_attr *attrs, size_t n,
+                          const otelc__tbuf_style *st);
+static inline void otelc__tbuf_value(otelc__tbuf *b, const otelc_value *v) {
+  otelc__tbuf_value_as(b, v, &otelc__tbuf_plain);
+}
+static inline void otelc__tbuf_attrs(otelc__tbuf *b, const otelc_attr *attrs,
+                                     size_t n) {
+  otelc__tbuf_attrs_as(b, attrs, n, &otelc__tbuf_plain);
+}
 
 #endif /* OTELC_SRC_COMMON_TEXTBUF_H */

@@ -72,27 +72,6 @@ static void put_record(otelc__tbuf *b, const otelc_log_data *d) {
   otelc__tbuf_putc(b, '\n');
 }
 
-/* Write the buffer out and empty it (caller holds mu). */
-static otelc_status write_out(console *c) {
-  otelc__tbuf *b = &c->buf;
-  otelc_status st = OTELC_OK;
-  if (b->oom) {
-    st = OTELC_ERR_NOMEM;
-  } else if (b->len > 0) {
-    if (fwrite(b->p, 1, b->len, c->out) != b->len)
-      st = OTELC_ERR_IO;
-    if (fflush(c->out) != 0)
-      st = OTELC_ERR_IO;
-    if (st != OTELC_OK)
-      clearerr(c->out);
-  }
-  b->len = 0;
-  b->oom = false;
-  if (b->cap > KEEP_BUF)
-    otelc__tbuf_free(b);
-  return st;
-}
-
 static otelc_status con_export(void *self, otelc_log_record *const *records,
                                size_t n, uint32_t timeout_ms) {
   (void)timeout_ms;
@@ -106,12 +85,12 @@ static otelc_status con_export(void *self, otelc_log_record *const *records,
     if (d)
       put_record(&c->buf, d);
     if (c->buf.len >= OUT_CHUNK) {
-      otelc_status w = write_out(c);
+      otelc_status w = otelc__tbuf_write(&c->buf, c->out, KEEP_BUF);
       if (st == OTELC_OK)
         st = w;
     }
   }
-  otelc_status w = write_out(c);
+  otelc_status w = otelc__tbuf_write(&c->buf, c->out, KEEP_BUF);
   pthread_mutex_unlock(&c->mu);
   return st != OTELC_OK ? st : w;
 }
