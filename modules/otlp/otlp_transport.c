@@ -186,6 +186,10 @@ static otelc_status send_loop(otelc__otlp_transport *t, const uint8_t *data,
                               uint64_t deadline) {
   const char *items = t->cfg.signal->items;
   char why[512] = "no time for an attempt";
+  /* The reason of the last attempt that ran its course: when the last
+   * one is only cut short by the deadline, this says what went wrong. */
+  char prev_why[512] = "";
+  long prev_kind = 0;
   long kind = 0;
   unsigned tries = 0;
   const char *stop;
@@ -217,6 +221,17 @@ static otelc_status send_loop(otelc__otlp_transport *t, const uint8_t *data,
     if (o == OTELC__OTLP_GIVE_UP) {
       stop = NULL;
       break;
+    }
+    if (kind == -(long)CURLE_OPERATION_TIMEDOUT && prev_why[0] &&
+        prev_kind != kind) {
+      /* Cut short by the deadline: keep the earlier, telling reason. */
+      snprintf(why, sizeof why, "%.440s (the last attempt then ran out of "
+                                "time)",
+               prev_why);
+      kind = prev_kind;
+    } else {
+      memcpy(prev_why, why, sizeof prev_why);
+      prev_kind = kind;
     }
     if (atomic_load(&t->shut)) {
       stop = "the exporter is shut down";
