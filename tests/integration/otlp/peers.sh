@@ -1,5 +1,5 @@
 # shellcheck shell=bash disable=SC2154,SC2034
-# Shared by run_encode.sh and run_file.sh (sourced, not run): checks for
+# Sourced by otlp_lib.sh and bench/otlp_e2e.sh (not run): checks for
 # Node.js and npm and installs the JS peers pinned in
 # tests/peers/package-lock.json with `npm ci` when node_modules is missing
 # or older than the lock file, one installer at a time (as

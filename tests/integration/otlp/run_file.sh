@@ -16,54 +16,11 @@
 set -euo pipefail
 
 me=run_file
-if (($# != 2)); then
-  echo "usage: $0 <otlp_tool> <source-dir>" >&2
-  exit 2
-fi
-tool=$1
-src=$2
-peers=$src/tests/peers
-if [[ ! -x $tool ]]; then
-  echo "$me: $tool is not an executable (build otlp_tool first)" >&2
-  exit 1
-fi
-
-# shellcheck source=peers.sh
-source "$(dirname "${BASH_SOURCE[0]}")/peers.sh"
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/otelc-otlp-file.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-
-unset OTEL_SDK_DISABLED OTEL_TRACES_SAMPLER OTEL_TRACES_SAMPLER_ARG \
-  OTEL_RESOURCE_ATTRIBUTES OTEL_SERVICE_NAME OTEL_BSP_SCHEDULE_DELAY \
-  OTEL_BSP_EXPORT_TIMEOUT OTEL_BSP_MAX_QUEUE_SIZE \
-  OTEL_BSP_MAX_EXPORT_BATCH_SIZE
-
-passed=0
-failed=0
-pass() {
-  echo "ok    $1"
-  passed=$((passed + 1))
-}
-fail() { # label [file-with-details]
-  echo "FAIL  $1"
-  if [[ -n ${2:-} && -s $2 ]]; then
-    sed 's/^/        | /' "$2"
-  fi
-  failed=$((failed + 1))
-}
-finish() {
-  echo "otlp-file: $passed passed, $failed failed"
-  ((failed == 0))
-}
-abort() {
-  finish || true
-  exit 1
-}
-
-echo "$me: $tool; Node.js $(node -v);" \
-  "@opentelemetry/otlp-transformer $transformer_version;" \
-  "protobufjs $protobufjs_version"
+suite=otlp-file
+# shellcheck source=otlp_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/otlp_lib.sh"
+setup otlp_tool "$@"
+banner
 
 rc=0
 timeout 60 "$tool" file "$work/traces.jsonl" "$work/expected.json" \
@@ -71,18 +28,11 @@ timeout 60 "$tool" file "$work/traces.jsonl" "$work/expected.json" \
 case $rc in
   0) pass "otlp_tool file: otelc recorded what was asked for" ;;
   3) fail "otlp_tool file: otelc recorded what was asked for" "$work/tool.err" ;;
-  4)
-    fail "otlp_tool was built without the file exporter" "$work/tool.err"
-    abort
-    ;;
-  *)
-    fail "otlp_tool file (exit $rc)" "$work/tool.err"
-    abort
-    ;;
+  4) die "otlp_tool was built without the file exporter" "$work/tool.err" ;;
+  *) die "otlp_tool file (exit $rc)" "$work/tool.err" ;;
 esac
 if [[ ! -s $work/traces.jsonl ]]; then
-  fail "the file exporter wrote $work/traces.jsonl"
-  abort
+  die "the file exporter wrote $work/traces.jsonl"
 fi
 lines=$(wc -l <"$work/traces.jsonl")
 
@@ -90,17 +40,12 @@ if timeout 60 node "$peers/otlp_decode.js" jsonl "$work/traces.jsonl" \
   >"$work/decoded.jsonl" 2>"$work/decode.err"; then
   pass "every line ($lines) decoded strictly by the official schema"
 else
-  fail "every line ($lines) decoded strictly by the official schema" \
+  die "every line ($lines) decoded strictly by the official schema" \
     "$work/decode.err"
-  abort
 fi
 
-if timeout 60 node "$peers/otlp_compare.js" check \
+counted timeout 60 node "$peers/otlp_compare.js" check \
   "the spans of all lines equal what otelc recorded" \
-  "$work/expected.json" "$work/decoded.jsonl" --min-requests 2; then
-  passed=$((passed + 1))
-else
-  failed=$((failed + 1))
-fi
+  "$work/expected.json" "$work/decoded.jsonl" --min-requests 2
 
 finish

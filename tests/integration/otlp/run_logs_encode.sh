@@ -27,98 +27,27 @@
 set -euo pipefail
 
 me=run_logs_encode
-if (($# != 2)); then
-  echo "usage: $0 <otlp_logs_tool> <source-dir>" >&2
-  exit 2
-fi
-tool=$1
-src=$2
-peers=$src/tests/peers
-if [[ ! -x $tool ]]; then
-  echo "$me: $tool is not an executable (build otlp_logs_tool first)" >&2
-  exit 1
-fi
+suite=otlp-logs-encode
+compare_js=otlp_logs_compare.js
+# shellcheck source=otlp_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/otlp_lib.sh"
+setup otlp_logs_tool "$@"
+banner
 
-# shellcheck source=peers.sh
-source "$(dirname "${BASH_SOURCE[0]}")/peers.sh"
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/otelc-otlp-logs.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-
-decode() { timeout 60 node "$peers/otlp_decode.js" "$@"; }
-
-passed=0
-failed=0
-pass() {
-  echo "ok    $1"
-  passed=$((passed + 1))
-}
-fail() { # label [file-with-details]
-  echo "FAIL  $1"
-  if [[ -n ${2:-} && -s $2 ]]; then
-    sed 's/^/        | /' "$2"
-  fi
-  failed=$((failed + 1))
-}
-counted() {
-  if "$@"; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-  fi
-}
-finish() {
-  echo "otlp-logs-encode: $passed passed, $failed failed"
-  ((failed == 0))
-}
-
-echo "$me: $tool; Node.js $(node -v);" \
-  "@opentelemetry/otlp-transformer $transformer_version;" \
-  "protobufjs $protobufjs_version"
+signal=logs
+what="the records"
+equals="every field equals the records, grouped"
+mutate_var=l
+mutate_of='doc.resourceLogs[0].scopeLogs[0].logRecords'
+# shellcheck source=encode_cases.sh
+source "$(dirname "${BASH_SOURCE[0]}")/encode_cases.sh"
 
 # --------------------------------------------------------------- encode --
-if ! timeout 60 "$tool" encode "$work" 2>"$work/tool.err"; then
-  fail "otlp_logs_tool encode" "$work/tool.err"
-  finish || true
-  exit 1
-fi
-for f in request.pb request.json expected.jsonl empty.json; do
-  if [[ ! -s $work/$f ]]; then
-    fail "otlp_logs_tool wrote $f"
-    finish || true
-    exit 1
-  fi
-done
-pass "otlp_logs_tool encoded the records"
-
-# --------------------------------------------------------------- decode --
-decoded_pb=""
-if decode pb "$work/request.pb" logs >"$work/pb.jsonl" 2>"$work/pb.err"; then
-  pass "protobuf: decoded by the official schema, identical bytes again"
-  decoded_pb=$work/pb.jsonl
-else
-  fail "protobuf: decoded by the official schema, identical bytes again" \
-    "$work/pb.err"
-fi
-
-if [[ $(tr -cd '\n' <"$work/request.json" | wc -c) -eq 0 ]]; then
-  pass "json: one line without a newline"
-else
-  fail "json: one line without a newline"
-fi
-
-decoded_json=""
-if decode json "$work/request.json" logs >"$work/json.jsonl" \
-  2>"$work/json.err"; then
-  pass "json: decoded strictly by the official schema"
-  decoded_json=$work/json.jsonl
-else
-  fail "json: decoded strictly by the official schema" "$work/json.err"
-fi
+encode_cases empty.json
 
 if [[ ! -s $work/empty.pb ]] &&
-  [[ $(decode pb "$work/empty.pb" logs 2>"$work/empty.err") == "{}" ]] &&
-  [[ $(decode json "$work/empty.json" logs 2>>"$work/empty.err") == "{}" ]]
+  [[ $(decode pb "$work/empty.pb" 2>"$work/empty.err") == "{}" ]] &&
+  [[ $(decode json "$work/empty.json" 2>>"$work/empty.err") == "{}" ]]
 then
   pass "no records: an empty request in both encodings"
 else
@@ -126,65 +55,12 @@ else
 fi
 
 # -------------------------------------------------------------- compare --
-compare() { timeout 60 node "$peers/otlp_logs_compare.js" check "$@"; }
-if [[ -n $decoded_pb ]]; then
-  counted compare "protobuf: every field equals the records, grouped" \
-    "$work/expected.jsonl" "$decoded_pb"
-else
-  fail "protobuf: every field equals the records (not decoded)"
-fi
-if [[ -n $decoded_json ]]; then
-  counted compare "json: every field equals the records, grouped" \
-    "$work/expected.jsonl" "$decoded_json"
-else
-  fail "json: every field equals the records (not decoded)"
-fi
-if [[ -n $decoded_pb && -n $decoded_json ]]; then
-  counted timeout 60 node "$peers/otlp_compare.js" same \
-    "protobuf and JSON carry the same request" "$decoded_pb" "$decoded_json"
-else
-  fail "protobuf and JSON carry the same request (not decoded)"
-fi
+compare_cases
 
 # ------------------------------- the checks fail on broken variants --
 # Each variant changes otelc's own output in one way; the decoder (or the
 # comparison) must fail and name the problem. In the JSON, l is the
 # records of the first scope of the first resource (l[0] has every field).
-mutate() { # in out js-body(text, doc, l): changes doc, or returns text
-  # shellcheck disable=SC2016 # JavaScript, not shell
-  timeout 30 node -e '
-    const fs = require("fs");
-    const text = fs.readFileSync(process.argv[1], "utf8").trim();
-    const doc = JSON.parse(text.split("\n")[0]);
-    const l = doc.resourceLogs[0].scopeLogs[0].logRecords;
-    const r = new Function("text", "doc", "l", process.argv[3])(text, doc, l);
-    fs.writeFileSync(process.argv[2],
-                     typeof r === "string" ? r : `${JSON.stringify(doc)}\n`);
-  ' "$1" "$2" "$3"
-}
-
-rejects() { # label format file expected-substring
-  local label="decoder rejects $1"
-  if decode "$2" "$3" logs >/dev/null 2>"$work/neg.err"; then
-    fail "$label (it was accepted)"
-  elif ! grep -qF -- "$4" "$work/neg.err"; then
-    fail "$label (the error does not mention '$4')" "$work/neg.err"
-  else
-    pass "$label"
-  fi
-}
-
-differs() { # label decoded-file expected-substring
-  local label="comparison catches $1"
-  if compare "$label" "$work/expected.jsonl" "$2" >"$work/cmp.out" 2>&1; then
-    fail "$label (it passed)"
-  elif ! grep -qF -- "$3" "$work/cmp.out"; then
-    fail "$label (the report does not mention '$3')" "$work/cmp.out"
-  else
-    pass "$label"
-  fi
-}
-
 j=$work/request.json
 if mutate "$j" "$work/n1.json" 'l[0].timeUnixNano = Number(l[0].timeUnixNano);' \
   2>"$work/mut.err"; then
@@ -218,11 +94,7 @@ if mutate "$j" "$work/n1.json" 'l[0].timeUnixNano = Number(l[0].timeUnixNano);' 
 else
   fail "mutating request.json" "$work/mut.err"
 fi
-cp "$work/request.pb" "$work/p1.pb"
-printf '\x98\x06\x01' >>"$work/p1.pb"
-rejects "an unknown protobuf field" pb "$work/p1.pb" "are not fields of"
-head -c -3 "$work/request.pb" >"$work/p2.pb"
-rejects "a truncated protobuf request" pb "$work/p2.pb" "not a valid"
+pb_variants
 
 if [[ -n $decoded_pb ]]; then
   mutate "$decoded_pb" "$work/d1.jsonl" \

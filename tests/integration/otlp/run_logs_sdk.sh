@@ -30,19 +30,11 @@
 set -euo pipefail
 
 me=run_logs_sdk
-if (($# != 2)); then
-  echo "usage: $0 <otlp_logs_sdk_tool> <source-dir>" >&2
-  exit 2
-fi
-tool=$1
-src=$2
 compare_js=otlp_logs_compare.js
-# shellcheck source=metrics_lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/metrics_lib.sh"
-
-echo "$me: $tool; Node.js $(node -v);" \
-  "@opentelemetry/otlp-transformer $transformer_version;" \
-  "protobufjs $protobufjs_version"
+# shellcheck source=otlp_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/otlp_lib.sh"
+setup otlp_logs_sdk_tool "$@"
+banner
 
 # JavaScript pieces of the expressions: the records of the decoded
 # requests that succeeded, each with its scope's name and resource; the

@@ -33,18 +33,10 @@
 set -euo pipefail
 
 me=run_metrics_sdk
-if (($# != 2)); then
-  echo "usage: $0 <otlp_metrics_tool> <source-dir>" >&2
-  exit 2
-fi
-tool=$1
-src=$2
-# shellcheck source=metrics_lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/metrics_lib.sh"
-
-echo "$me: $tool; Node.js $(node -v);" \
-  "@opentelemetry/otlp-transformer $transformer_version;" \
-  "protobufjs $protobufjs_version"
+# shellcheck source=otlp_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/otlp_lib.sh"
+setup otlp_metrics_tool "$@"
+banner
 
 # JavaScript helpers for the expressions: the decoded requests that
 # succeeded; metric NAME of the I-th; its data container; its point whose

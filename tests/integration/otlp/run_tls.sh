@@ -39,126 +39,29 @@
 set -euo pipefail
 
 me=run_tls
-if (($# != 2)); then
-  echo "usage: $0 <otlp_tool> <source-dir>" >&2
-  exit 2
-fi
-tool=$1
-src=$2
-peers=$src/tests/peers
-if [[ ! -x $tool ]]; then
-  echo "$me: $tool is not an executable (build otlp_tool first)" >&2
-  exit 1
-fi
-if ! command -v openssl >/dev/null 2>&1; then
-  echo "$me: 'openssl' not found on PATH; it makes the test certificates" \
-    "(scripts/deps.sh installs it)" >&2
-  exit 1
-fi
-
-# shellcheck source=peers.sh
-source "$(dirname "${BASH_SOURCE[0]}")/peers.sh"
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/otelc-otlp-tls.XXXXXX")
-receiver_pid=""
-stop_receiver() {
-  if [[ -n $receiver_pid ]]; then
-    kill "$receiver_pid" 2>/dev/null || true
-    wait "$receiver_pid" 2>/dev/null || true
-    receiver_pid=""
-  fi
-}
-cleanup() {
-  stop_receiver
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-# Only what a case sets reaches the exporter: no OTEL_* variable, no
-# proxy, and no OpenSSL default store pointing somewhere else.
-while IFS= read -r var; do
-  unset "$var"
-done < <(compgen -e | grep -E '^OTEL_' || true)
-unset http_proxy https_proxy all_proxy ALL_PROXY HTTPS_PROXY no_proxy \
-  NO_PROXY SSL_CERT_FILE SSL_CERT_DIR CURL_CA_BUNDLE
-
-passed=0
-failed=0
-pass() {
-  echo "ok    $1"
-  passed=$((passed + 1))
-}
-fail() { # label [file-with-details]...
-  echo "FAIL  $1"
-  shift
-  local f
-  for f in "$@"; do
-    if [[ -s $f ]]; then
-      echo "        | --- $(basename "$f")"
-      head -c 6000 "$f" | awk '{ print "        | " $0 }'
-    fi
-  done
-  failed=$((failed + 1))
-}
-finish() {
-  echo "otlp-tls: $passed passed, $failed failed"
-  ((failed == 0))
-}
-
-echo "$me: $tool; Node.js $(node -v); $(openssl version);" \
-  "@opentelemetry/otlp-transformer $transformer_version;" \
-  "protobufjs $protobufjs_version"
+suite=otlp-tls
+compare_js=otlp_compare.js expected=expected.json
+# shellcheck source=otlp_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/otlp_lib.sh"
+setup otlp_tool "$@"
+banner "$(openssl version 2>/dev/null || echo no openssl)"
 
 # ---------------------------------------------------------------- PKI --
-pki=$work/pki
-mkdir -p "$pki"
-ossl_log=$pki/openssl.log
-
-ossl() {
-  if ! timeout 60 openssl "$@" >>"$ossl_log" 2>&1; then
-    fail "openssl $1 made the test certificates" "$ossl_log"
-    finish || true
-    exit 1
-  fi
-}
-
-# make_ca NAME SUBJECT: $pki/NAME.pem and NAME.key.
-make_ca() {
-  ossl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$pki/$1.key" -out "$pki/$1.pem" -days 2 -subj "/CN=$2" \
-    -addext "basicConstraints=critical,CA:TRUE" \
-    -addext "keyUsage=critical,keyCertSign,cRLSign" \
-    -addext "subjectKeyIdentifier=hash"
-}
-
-# make_cert NAME CA SUBJECT EXTENSIONS...: $pki/NAME.pem and NAME.key,
-# issued by CA, with one extension per line.
-make_cert() {
-  local name=$1 ca=$2 subject=$3
-  shift 3
-  printf '%s\n' "authorityKeyIdentifier=keyid" "$@" >"$pki/$name.ext"
-  ossl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$pki/$name.key" -out "$pki/$name.csr" -subj "/CN=$subject"
-  ossl x509 -req -in "$pki/$name.csr" -CA "$pki/$ca.pem" \
-    -CAkey "$pki/$ca.key" -CAcreateserial -days 2 \
-    -extfile "$pki/$name.ext" -out "$pki/$name.pem"
-}
-
-server_ext=("basicConstraints=critical,CA:FALSE"
-  "keyUsage=critical,digitalSignature"
-  "extendedKeyUsage=serverAuth")
 client_ext=("basicConstraints=critical,CA:FALSE"
   "keyUsage=critical,digitalSignature"
   "extendedKeyUsage=clientAuth")
-
-make_ca ca "otelc test CA"
-make_ca other-ca "otelc unrelated test CA"
-make_cert server ca "127.0.0.1" "${server_ext[@]}" \
-  "subjectAltName=IP:127.0.0.1"
-make_cert localhost ca "localhost" "${server_ext[@]}" \
-  "subjectAltName=DNS:localhost"
-make_cert client ca "otelc test client" "${client_ext[@]}"
-make_cert other-client other-ca "otelc unrelated client" "${client_ext[@]}"
+{
+  make_ca ca "otelc test CA" &&
+    make_ca other-ca "otelc unrelated test CA" &&
+    make_cert server ca "127.0.0.1" "${server_ext[@]}" \
+      "subjectAltName=IP:127.0.0.1" &&
+    make_cert localhost ca "localhost" "${server_ext[@]}" \
+      "subjectAltName=DNS:localhost" &&
+    make_cert client ca "otelc test client" "${client_ext[@]}" &&
+    make_cert other-client other-ca "otelc unrelated client" \
+      "${client_ext[@]}"
+} || die "openssl made the test certificates" "${pki:+$pki/openssl.log}"
+ossl_log=$pki/openssl.log
 if timeout 30 openssl verify -CAfile "$pki/ca.pem" "$pki/server.pem" \
   "$pki/localhost.pem" "$pki/client.pem" >>"$ossl_log" 2>&1 &&
   ! timeout 30 openssl verify -CAfile "$pki/other-ca.pem" \
@@ -169,124 +72,21 @@ else
 fi
 
 # ------------------------------------------------------------- helpers --
-dir=""
-port=""
-
-# start CASE [receiver options...]: a fresh directory and HTTPS receiver
+# https CASE [receiver options...]: a fresh directory and HTTPS receiver
 # (the server certificate for 127.0.0.1 unless --tls is among the
 # options).
-start() {
-  stop_receiver
-  dir=$work/$1
-  shift
-  mkdir -p "$dir"
-  local tls=(--tls "$pki/server.pem" "$pki/server.key")
-  local a
-  for a in "$@"; do
+https() {
+  local tls=(--tls "$pki/server.pem" "$pki/server.key") a
+  for a in "${@:2}"; do
     [[ $a == --tls ]] && tls=()
   done
-  node "$peers/otlp_receiver.js" "$dir/port" "$dir/requests.jsonl" \
-    --idle-s 120 "${tls[@]}" "$@" 2>"$dir/receiver.err" &
-  receiver_pid=$!
-  local i
-  for ((i = 0; i < 200; i++)); do
-    [[ -s $dir/port ]] && break
-    if ! kill -0 "$receiver_pid" 2>/dev/null; then
-      break
-    fi
-    sleep 0.05
-  done
-  if [[ ! -s $dir/port ]]; then
-    fail "the receiver started (HTTPS)" "$dir/receiver.err"
-    finish || true
-    exit 1
-  fi
-  port=$(<"$dir/port")
-  touch "$dir/requests.jsonl"
+  start http "$1" "${tls[@]}" "${@:2}"
 }
 
-# run_tool [otlp_tool http options...]: runs in $dir with the caller's
-# environment; stats.json, tool.err, tool.rc and tool.ms (wall time).
-# $wrap (an array) goes before the tool, e.g. valgrind.
-wrap=()
-run_tool() {
-  local rc=0 t0 t1
-  t0=$(date +%s%N)
-  timeout 120 "${wrap[@]}" "$tool" http "$dir/expected.json" "$@" \
-    >"$dir/stats.json" 2>"$dir/tool.err" || rc=$?
-  t1=$(date +%s%N)
-  echo "$rc" >"$dir/tool.rc"
-  echo $(((t1 - t0) / 1000000)) >"$dir/tool.ms"
-}
-
-# ev EXPRESSION: a JavaScript expression over the case's files, printed:
-# s = the tool's counters, r = the receiver's records (one per request),
-# rc = the tool's exit status, ms = its wall time, err = its stderr,
-# warns = otelc's warning and error lines in it, rerr = the receiver's
-# stderr.
-ev() {
-  # shellcheck disable=SC2016 # JavaScript, not shell
-  timeout 30 node -e '
-    const fs = require("fs");
-    const dir = process.argv[1];
-    const read = (f) => {
-      try { return fs.readFileSync(`${dir}/${f}`, "utf8"); } catch (e) {
-        return "";
-      }
-    };
-    let s = {};
-    try { s = JSON.parse(read("stats.json").trim() || "{}"); } catch (e) {}
-    const r = read("requests.jsonl").split("\n").filter((l) => l.trim())
-      .map((l) => JSON.parse(l));
-    const rc = Number(read("tool.rc"));
-    const ms = Number(read("tool.ms"));
-    const err = read("tool.err");
-    const warns = err.split("\n")
-      .filter((l) => /^otelc: (warning|error|fatal):/.test(l));
-    const rerr = read("receiver.err");
-    const v = new Function("s", "r", "rc", "ms", "err", "warns", "rerr",
-                           `return (${process.argv[2]});`)(
-      s, r, rc, ms, err, warns, rerr);
-    process.stdout.write(typeof v === "string" ? v : JSON.stringify(v));
-  ' "$dir" "$1"
-}
-
-# expect LABEL EXPRESSION: passes when the expression is true.
-expect() {
-  local v
-  v=$(ev "$2" 2>"$dir/ev.err") || v="(error)"
-  if [[ $v == true ]]; then
-    pass "$1"
-  else
-    # shellcheck disable=SC2016 # JavaScript, not shell
-    ev '`stats: ${JSON.stringify(s)}\nexit ${rc} after ${ms} ms\n` +
-        r.map((x) => `request ${x.attempt}: ${x.path} ${x.contentType} ` +
-          `${x.contentEncoding} ok=${x.ok} tls=${JSON.stringify(x.tls)} ` +
-          `answer=${JSON.stringify(x.answer)}`).join("\n")' \
-      >"$dir/summary.txt" 2>&1 || true
-    echo "$2 -> $v" >"$dir/expr.txt"
-    fail "$1" "$dir/expr.txt" "$dir/ev.err" "$dir/summary.txt" \
-      "$dir/tool.err" "$dir/receiver.err"
-  fi
-}
-
-# compare LABEL [otlp_compare options]: the requests answered 200, as
-# decoded by the receiver, equal what otelc recorded.
-compare() {
-  local label=$1
-  shift
-  ev 'r.filter((x) => x.answer && x.answer.status === 200 && x.request)
-       .map((x) => JSON.stringify(x.request)).join("\n")' \
-    >"$dir/decoded.jsonl" 2>"$dir/ev.err" || true
-  if [[ ! -s $dir/expected.json ]]; then
-    fail "$label (otlp_tool wrote no expected.json)" "$dir/tool.err"
-  elif timeout 60 node "$peers/otlp_compare.js" check "$label" \
-    "$dir/expected.json" "$dir/decoded.jsonl" "$@"; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-  fi
-}
+# export_spans [otlp_tool http options...]: the rich trace through a batch
+# processor into the exporter, configured by the caller's environment;
+# what otelc recorded in $dir/expected.json.
+export_spans() { run_tool http "$dir/expected.json" "$@"; }
 
 # handshake_refused LABEL: the receiver reports a failed TLS handshake
 # (the client did connect, then one side gave up on the certificates);
@@ -335,10 +135,10 @@ clean_failure() {
 }
 
 # ----------------------------------------------------- a trusted CA --
-start trusted
+https trusted
 OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=$(url) \
   OTEL_EXPORTER_OTLP_CERTIFICATE=$pki/ca.pem \
-  run_tool
+  export_spans
 name="https with OTEL_EXPORTER_OTLP_CERTIFICATE"
 expect "$name: exported once, nothing failed" "$ran_ok && $exported"
 expect "$name: one POST over TLS, decoded" \
@@ -349,12 +149,12 @@ expect "$name: one POST over TLS, decoded" \
 expect "$name: no warning" "warns.length === 0"
 compare "$name: every span equals what otelc recorded" --requests 1
 
-start generic
+https generic
 OTEL_EXPORTER_OTLP_ENDPOINT=https://127.0.0.1:$port \
   OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE=$pki/ca.pem \
   OTEL_EXPORTER_OTLP_PROTOCOL=http/json \
   OTEL_EXPORTER_OTLP_COMPRESSION=gzip \
-  run_tool --batch 2
+  export_spans --batch 2
 name="OTEL_EXPORTER_OTLP_ENDPOINT=https://..., _TRACES_CERTIFICATE, json, gzip"
 expect "$name: two exports, both succeed" \
   "$ran_ok && s.exports === 2 && s.attempts === 2 && s.succeeded === 2 &&
@@ -366,32 +166,32 @@ expect "$name: two decoded JSON+gzip POSTs to /v1/traces over TLS" \
 compare "$name: every span equals what otelc recorded" --requests 2
 
 # ------------------------------------------------- untrusted servers --
-start no-ca
+https no-ca
 OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=$(url) \
-  run_tool --timeout "$fail_timeout_ms"
+  export_spans --timeout "$fail_timeout_ms"
 clean_failure "no OTEL_EXPORTER_OTLP_CERTIFICATE" \
   "the server's certificate" 'certificate'
 handshake_refused "no OTEL_EXPORTER_OTLP_CERTIFICATE: the exporter refused the handshake"
 
-start wrong-ca
+https wrong-ca
 OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=$(url) \
   OTEL_EXPORTER_OTLP_CERTIFICATE=$pki/other-ca.pem \
-  run_tool --timeout "$fail_timeout_ms"
+  export_spans --timeout "$fail_timeout_ms"
 clean_failure "a CA that did not issue the server's certificate" \
   "the server's certificate" 'certificate'
 handshake_refused "a CA that did not issue the server's certificate: the exporter refused the handshake"
 
-start wrong-host --tls "$pki/localhost.pem" "$pki/localhost.key"
+https wrong-host --tls "$pki/localhost.pem" "$pki/localhost.key"
 OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=$(url) \
   OTEL_EXPORTER_OTLP_CERTIFICATE=$pki/ca.pem \
-  run_tool --timeout "$fail_timeout_ms"
+  export_spans --timeout "$fail_timeout_ms"
 clean_failure "a certificate for localhost only, reached as 127.0.0.1" \
   "the host name" '(name|host).*127\.0\.0\.1'
 
-start missing-ca
+https missing-ca
 OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=$(url) \
   OTEL_EXPORTER_OTLP_CERTIFICATE=$work/no-such-dir/ca.pem \
-  run_tool --timeout "$fail_timeout_ms"
+  export_spans --timeout "$fail_timeout_ms"
 name="OTEL_EXPORTER_OTLP_CERTIFICATE naming a missing file"
 expect "$name: the program exits normally" "$ran_ok"
 expect "$name: the spans are dropped and counted" "$dropped"
@@ -407,12 +207,12 @@ expect "$name: over within the ${fail_timeout_ms} ms timeout + 2 s" "$within"
 # --------------------------------------------------------- mutual TLS --
 mtls=(--client-ca "$pki/ca.pem")
 
-start mtls "${mtls[@]}"
+https mtls "${mtls[@]}"
 OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=$(url) \
   OTEL_EXPORTER_OTLP_CERTIFICATE=$pki/ca.pem \
   OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE=$pki/client.pem \
   OTEL_EXPORTER_OTLP_CLIENT_KEY=$pki/client.key \
-  run_tool
+  export_spans
 name="mutual TLS with the client certificate and key"
 expect "$name: exported once, nothing failed" "$ran_ok && $exported"
 expect "$name: the receiver saw the client certificate" \
@@ -423,10 +223,10 @@ compare "$name: every span equals what otelc recorded" --requests 1
 
 # A TLS 1.3 server checks the client's certificate after the client has
 # finished its handshake: the refusal comes as an alert on the first read.
-start mtls-none "${mtls[@]}"
+https mtls-none "${mtls[@]}"
 OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=$(url) \
   OTEL_EXPORTER_OTLP_CERTIFICATE=$pki/ca.pem \
-  run_tool --timeout "$fail_timeout_ms"
+  export_spans --timeout "$fail_timeout_ms"
 clean_failure "mutual TLS without a client certificate" \
   "the client certificate" 'certificate'
 handshake_refused "mutual TLS without a client certificate: the receiver refused the handshake"
@@ -436,12 +236,12 @@ echo "note  mutual TLS without a client certificate:" \
 # Node's TLS server closes the connection of a client whose certificate it
 # does not trust without sending an alert: the exporter cannot tell why,
 # so only the presence of its one warning is checked.
-start mtls-other "${mtls[@]}"
+https mtls-other "${mtls[@]}"
 OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=$(url) \
   OTEL_EXPORTER_OTLP_CERTIFICATE=$pki/ca.pem \
   OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE=$pki/other-client.pem \
   OTEL_EXPORTER_OTLP_CLIENT_KEY=$pki/other-client.key \
-  run_tool --timeout "$fail_timeout_ms"
+  export_spans --timeout "$fail_timeout_ms"
 clean_failure "mutual TLS with a client certificate from another CA" \
   "the failed export" '.'
 handshake_refused "mutual TLS with a client certificate from another CA: the receiver refused the handshake"
@@ -476,18 +276,18 @@ else
     wrap+=("--suppressions=$src/tests/valgrind.supp")
   fi
 
-  start vg-mtls "${mtls[@]}"
+  https vg-mtls "${mtls[@]}"
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=$(url) \
     OTEL_EXPORTER_OTLP_CERTIFICATE=$pki/ca.pem \
     OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE=$pki/client.pem \
     OTEL_EXPORTER_OTLP_CLIENT_KEY=$pki/client.key \
-    run_tool
+    export_spans
   expect "valgrind, mutual TLS export: succeeds, no memory error or leak" \
     "$ran_ok && $exported && r.length === 1"
 
-  start vg-no-ca
+  https vg-no-ca
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=$(url) \
-    run_tool --timeout "$fail_timeout_ms"
+    export_spans --timeout "$fail_timeout_ms"
   expect "valgrind, no CA: fails cleanly, no memory error or leak" \
     "$ran_ok && $dropped && r.length === 0"
   wrap=()
