@@ -324,6 +324,23 @@ otelc_status otelc_tracer_provider_shutdown(otelc_tracer_provider *p,
   return rc;
 }
 
+/* Free what spans point at (tracers, resource) and the provider, once
+ * nobody can read a span any more. */
+static void provider_release(void *arg) {
+  otelc_tracer_provider *p = arg;
+  if (atomic_fetch_sub(&p->holds, 1) != 1)
+    return;
+  otelc_tracer *t = p->tracers;
+  while (t) {
+    otelc_tracer *next = t->next;
+    tracer_free(t);
+    t = next;
+  }
+  otelc_resource_release(p->resource);
+  pthread_mutex_destroy(&p->mu);
+  otelc__free(p);
+}
+
 void otelc_tracer_provider_free(otelc_tracer_provider *p) {
   if (!p || p == &noop_provider)
     return;
@@ -333,16 +350,20 @@ void otelc_tracer_provider_free(otelc_tracer_provider *p) {
   }
   if (!atomic_load(&p->shut))
     otelc_tracer_provider_shutdown(p, DEFAULT_SHUTDOWN_MS);
+  /* Export threads that shutdown abandoned keep the tracers and the
+   * resource alive until they finish. */
+  atomic_store(&p->holds, 1);
+  for (size_t i = 0; i < p->n_procs; i++) {
+    otelc_span_processor *sp = p->procs[i];
+    atomic_fetch_add(&p->holds, 1);
+    if (!sp->hold || !sp->hold(sp, provider_release, p))
+      atomic_fetch_sub(&p->holds, 1);
+  }
   free_processors(p->procs, p->n_procs);
   otelc__free(p->procs);
-  otelc_tracer *t = p->tracers;
-  while (t) {
-    otelc_tracer *next = t->next;
-    tracer_free(t);
-    t = next;
-  }
+  p->procs = NULL;
+  p->n_procs = 0;
   otelc_sampler_free(p->sampler);
-  otelc_resource_release(p->resource);
-  pthread_mutex_destroy(&p->mu);
-  otelc__free(p);
+  p->sampler = NULL;
+  provider_release(p);
 }

@@ -175,6 +175,13 @@ struct otelc_span_processor {
   const otelc__processor_vtbl *vt;
   _Atomic int shut;
   bool wants_on_start;
+  /* Optional (processors are zeroed when made). After a shutdown that
+   * abandoned an export thread, the thread may still read spans, which
+   * point at their tracer's scope and their provider's resource: when
+   * such a thread is still running it calls release(arg) once it is
+   * done, and hold returns true. */
+  bool (*hold)(otelc_span_processor *p, void (*release)(void *arg),
+               void *arg);
 };
 
 /* ------------------------------------------------------ tracer/provider -- */
@@ -191,6 +198,9 @@ struct otelc_tracer {
 
 struct otelc_tracer_provider {
   _Atomic int shut;
+  /* While freed: 1 for otelc_tracer_provider_free plus one per abandoned
+   * export thread; the last one frees the tracers and the resource. */
+  _Atomic uint32_t holds;
   bool disabled;
   otelc_resource *resource;
   otelc_sampler *sampler;

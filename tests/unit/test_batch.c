@@ -300,6 +300,122 @@ static void test_hanging_exporter_bounded_flush_and_shutdown(void **state) {
   free(c);
 }
 
+/* Until the abandoned export thread has shut its exporter down, and a
+ * little more for it to free what it owns and return. */
+static void wait_exporter_shut(counting *c) {
+  bool done = false;
+  for (int i = 0; i < 2000 && !done; i++) {
+    pthread_mutex_lock(&c->mu);
+    done = c->shut;
+    pthread_mutex_unlock(&c->mu);
+    if (!done)
+      usleep(5000);
+  }
+  assert_true(done);
+  usleep(100000);
+}
+
+/* An exporter that blocks before it reads its spans' scope and
+ * resource, which belong to the provider. */
+typedef struct scope_reader {
+  counting *c;
+  size_t read; /* spans whose scope and resource were read */
+} scope_reader;
+
+static otelc_status scope_reader_export(void *self, otelc_span *const *spans,
+                                        size_t n, uint32_t timeout_ms) {
+  scope_reader *r = self;
+  otelc_status st = counting_export(r->c, spans, n, timeout_ms);
+  /* After the wait: an abandoned export thread must still find the
+   * spans' scope and resource intact. */
+  for (size_t i = 0; i < n; i++) {
+    const otelc_scope_info *sc = otelc_span_get_scope(spans[i]);
+    assert_non_null(sc);
+    assert_string_equal(sc->name, "held");
+    assert_true(otelc_resource_attr_count(otelc_span_get_resource(spans[i])) >
+                0);
+  }
+  pthread_mutex_lock(&r->c->mu);
+  r->read += n;
+  pthread_mutex_unlock(&r->c->mu);
+  return st;
+}
+
+static otelc_status scope_reader_shutdown(void *self, uint32_t ms) {
+  scope_reader *r = self;
+  return counting_shutdown(r->c, ms);
+}
+
+/* Shutdown abandons an export, the provider is freed, then the export
+ * reads its spans' scope: the provider's tracers and resource must still
+ * be there (a use-after-free here shows under ASan and valgrind). */
+static void test_abandoned_export_reads_scope_after_provider_free(
+    void **state) {
+  (void)state;
+  counting *c = counting_new();
+  scope_reader r = {c, 0};
+  static const otelc_span_exporter_ops ops = {scope_reader_export, NULL,
+                                              scope_reader_shutdown, NULL};
+  otelc_span_exporter *e = NULL;
+  assert_int_equal(otelc_span_exporter_new(&ops, &r, &e), OTELC_OK);
+  setup s;
+  otelc_batch_opts o = {.max_queue_size = 100, .max_export_batch_size = 1,
+                        .schedule_delay_ms = 60000};
+  setup_batch(&s, e, &o);
+  otelc_scope_info scope = {.name = "held"};
+  otelc_tracer *t = otelc_tracer_provider_get_tracer(s.tp, &scope);
+  set_block(c, true);
+  make_spans(t, 1);
+  wait_blocked(c);
+  test_diag_capture();
+  assert_int_equal(otelc_tracer_provider_shutdown(s.tp, 100),
+                   OTELC_ERR_TIMEOUT);
+  assert_non_null(strstr(test_diag_seen.last, "abandoned"));
+  test_diag_release();
+  otelc_tracer_provider_free(s.tp);
+  set_block(c, false);
+  wait_exporter_shut(c);
+  pthread_mutex_lock(&c->mu);
+  assert_true(c->shut);
+  assert_int_equal(r.read, 1);
+  pthread_mutex_unlock(&c->mu);
+  free(c);
+}
+
+/* fork() while shutdown has abandoned an export stuck in the parent: the
+ * export may never return, so fork must not wait for it. */
+static void test_fork_with_abandoned_export_thread(void **state) {
+  (void)state;
+  counting *c = counting_new();
+  setup s;
+  otelc_batch_opts o = {.max_queue_size = 100, .max_export_batch_size = 1,
+                        .schedule_delay_ms = 60000};
+  setup_batch(&s, counting_exporter(c), &o);
+  set_block(c, true);
+  make_spans(s.tracer, 1);
+  wait_blocked(c);
+  test_diag_capture();
+  assert_int_equal(otelc_tracer_provider_shutdown(s.tp, 100),
+                   OTELC_ERR_TIMEOUT);
+  test_diag_release();
+  fflush(NULL);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    make_spans(s.tracer, 3); /* dropped: shut down */
+    _exit(otelc_tracer_enabled(s.tracer) ? 2 : 0);
+  }
+  int status = 0;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+  otelc_tracer_provider_free(s.tp);
+  set_block(c, false);
+  wait_exporter_shut(c);
+  assert_true(c->shut);
+  free(c);
+}
+
 typedef struct producer_arg {
   otelc_tracer *tracer;
   int n;
@@ -530,6 +646,8 @@ int main(void) {
       cmocka_unit_test(test_failed_exports_are_counted),
       cmocka_unit_test(test_hanging_exporter_bounded_flush_and_shutdown),
       cmocka_unit_test(test_abandoned_export_returns_before_free),
+      cmocka_unit_test(test_abandoned_export_reads_scope_after_provider_free),
+      cmocka_unit_test(test_fork_with_abandoned_export_thread),
       cmocka_unit_test(test_threads_every_span_accounted_for),
       cmocka_unit_test(test_processor_shutdown_counts_late_spans),
       cmocka_unit_test(test_manual_tick),
