@@ -7,7 +7,9 @@
 #include "common/internal.h"
 #include "otelc/setup.h"
 
-static bool is_blank(char c) { return c == ' ' || c == '\t'; }
+static bool is_blank(char c) {
+  return c == ' ' || c == '\t';
+}
 
 /* Trim spaces and tabs from both ends of s[0..*len); returns the start. */
 static const char *trim(const char *s, size_t *len) {
@@ -114,7 +116,8 @@ uint32_t otelc__env_uint(const char *name, uint32_t def, uint32_t min,
   char q[OTELC__QUOTE_BUF];
   otelc__warn("invalid value '%s' for %s (expected an integer in [%u, %u]); "
               "using the default %u",
-              otelc__env_quote(v, q), name, (unsigned)min, (unsigned)max, (unsigned)def);
+              otelc__env_quote(v, q), name, (unsigned)min, (unsigned)max,
+              (unsigned)def);
   return def;
 }
 
@@ -148,7 +151,8 @@ static bool parse_ms(const char *name, const char *v, uint32_t def,
   char q[OTELC__QUOTE_BUF];
   otelc__warn("invalid value '%s' for %s (expected %s in milliseconds, "
               "an integer in [0, %u]); using the default %u",
-              otelc__env_quote(v, q), name, what, (unsigned)INT32_MAX, (unsigned)def);
+              otelc__env_quote(v, q), name, what, (unsigned)INT32_MAX,
+              (unsigned)def);
   *out = def;
   return false;
 }
@@ -341,4 +345,17 @@ size_t otelc__percent_decode(const char *src, size_t len, char *dst) {
   }
   dst[o] = '\0';
   return o;
+}
+
+void otelc__env_limit(const char *name, int64_t general, uint32_t *v) {
+  uint32_t x;
+  if (otelc__env_uint_opt(name, &x))
+    *v = x;
+  else if (general >= 0)
+    *v = (uint32_t)general;
+}
+
+int64_t otelc__env_general_limit(const char *name) {
+  uint32_t x;
+  return otelc__env_uint_opt(name, &x) ? (int64_t)x : -1;
 }

@@ -29,6 +29,13 @@ uint32_t otelc__env_uint(const char *name, uint32_t def, uint32_t min,
  * which is stored in *out. Warns on invalid values and returns false. */
 bool otelc__env_uint_opt(const char *name, uint32_t *out);
 
+/* A limit: the value of @p name, or else @p general (when >= 0), or else
+ * *v unchanged. Invalid values are reported and treated as unset. */
+void otelc__env_limit(const char *name, int64_t general, uint32_t *v);
+
+/* The value of a general limit variable, or -1 when unset or invalid. */
+int64_t otelc__env_general_limit(const char *name);
+
 /* Duration in milliseconds (non-negative integer); otherwise default. */
 uint32_t otelc__env_duration_ms(const char *name, uint32_t def);
 
@@ -37,8 +44,7 @@ uint32_t otelc__env_duration_ms(const char *name, uint32_t def);
 uint32_t otelc__env_timeout_ms(const char *name, uint32_t def);
 
 /* Floating point number in [min, max]; otherwise warn and default. */
-double otelc__env_double(const char *name, double def, double min,
-                         double max);
+double otelc__env_double(const char *name, double def, double min, double max);
 
 /* Case-insensitive match against @p names (n entries), ignoring spaces
  * and tabs around the value; returns the index, or @p def (with a

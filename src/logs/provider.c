@@ -12,32 +12,18 @@ static otelc_logger noop_logger = {.provider = &noop_provider,
 
 /* ---------------------------------------------------------------- limits -- */
 
-/* A log-record variable wins over the general one; an invalid value is
- * reported and treated as unset. @p general is the general value, or
- * negative when unset or invalid. */
-static void limit(const char *specific, int64_t general, uint32_t *v) {
-  uint32_t x;
-  if (otelc__env_uint_opt(specific, &x))
-    *v = x;
-  else if (general >= 0)
-    *v = (uint32_t)general;
-}
-
-static int64_t general_limit(const char *name) {
-  uint32_t x;
-  return otelc__env_uint_opt(name, &x) ? (int64_t)x : -1;
-}
-
 void otelc_log_limits_from_env(otelc_log_limits *out) {
   if (!out)
     return;
   out->attr_count = 128;
   out->attr_value_length = UINT32_MAX;
-  limit("OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT",
-        general_limit("OTEL_ATTRIBUTE_COUNT_LIMIT"), &out->attr_count);
-  limit("OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT",
-        general_limit("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT"),
-        &out->attr_value_length);
+  otelc__env_limit("OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT",
+                   otelc__env_general_limit("OTEL_ATTRIBUTE_COUNT_LIMIT"),
+                   &out->attr_count);
+  otelc__env_limit(
+      "OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+      otelc__env_general_limit("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT"),
+      &out->attr_value_length);
 }
 
 /* -------------------------------------------------------------- create -- */

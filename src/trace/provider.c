@@ -15,36 +15,23 @@ void otelc_span_limits_default(otelc_span_limits *out) {
   out->link_attr_count = 128;
 }
 
-/* A span-specific variable wins over the general one; an invalid value
- * is reported and treated as unset. @p general is the general value, or
- * a negative number when it is unset or invalid. */
-static void limit(const char *specific, int64_t general, uint32_t *v) {
-  uint32_t x;
-  if (otelc__env_uint_opt(specific, &x))
-    *v = x;
-  else if (general >= 0)
-    *v = (uint32_t)general;
-}
-
-static int64_t general_limit(const char *name) {
-  uint32_t x;
-  return otelc__env_uint_opt(name, &x) ? (int64_t)x : -1;
-}
-
 void otelc_span_limits_from_env(otelc_span_limits *out) {
   if (!out)
     return;
   otelc_span_limits_default(out);
   /* Each general variable is read (and reported) once. */
-  int64_t count = general_limit("OTEL_ATTRIBUTE_COUNT_LIMIT");
-  int64_t length = general_limit("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT");
-  limit("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", count, &out->attr_count);
-  limit("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", length,
-        &out->attr_value_length);
-  limit("OTEL_SPAN_EVENT_COUNT_LIMIT", -1, &out->event_count);
-  limit("OTEL_SPAN_LINK_COUNT_LIMIT", -1, &out->link_count);
-  limit("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", count, &out->event_attr_count);
-  limit("OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", count, &out->link_attr_count);
+  int64_t count = otelc__env_general_limit("OTEL_ATTRIBUTE_COUNT_LIMIT");
+  int64_t length =
+      otelc__env_general_limit("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT");
+  otelc__env_limit("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", count, &out->attr_count);
+  otelc__env_limit("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", length,
+                   &out->attr_value_length);
+  otelc__env_limit("OTEL_SPAN_EVENT_COUNT_LIMIT", -1, &out->event_count);
+  otelc__env_limit("OTEL_SPAN_LINK_COUNT_LIMIT", -1, &out->link_count);
+  otelc__env_limit("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", count,
+                   &out->event_attr_count);
+  otelc__env_limit("OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", count,
+                   &out->link_attr_count);
 }
 
 /* The decision a sampler always gives, or -1 if it depends on more. */
@@ -154,16 +141,15 @@ static otelc_tracer *tracer_new(otelc_tracer_provider *p,
   const char *name = scope->name ? scope->name : "";
   t->scope.name = otelc__arena_strndup(&t->arena, name, strlen(name));
   if (scope->version)
-    t->scope.version = otelc__arena_strndup(&t->arena, scope->version,
-                                            strlen(scope->version));
+    t->scope.version =
+        otelc__arena_strndup(&t->arena, scope->version, strlen(scope->version));
   if (scope->schema_url)
     t->scope.schema_url = otelc__arena_strndup(&t->arena, scope->schema_url,
                                                strlen(scope->schema_url));
   uint32_t dropped;
   otelc_status st = otelc__attrs_copy(&t->arena, scope->attrs, scope->n_attrs,
-                                      UINT32_MAX, UINT32_MAX,
-                                      &t->scope.attrs, &t->scope.n_attrs,
-                                      &dropped);
+                                      UINT32_MAX, UINT32_MAX, &t->scope.attrs,
+                                      &t->scope.n_attrs, &dropped);
   if (!t->scope.name || (scope->version && !t->scope.version) ||
       (scope->schema_url && !t->scope.schema_url) || st == OTELC_ERR_NOMEM) {
     otelc__arena_reset(&t->arena, NULL, 0);
@@ -184,8 +170,7 @@ static otelc_tracer_provider noop_provider = {.disabled = true};
 static otelc_tracer noop_tracer = {.provider = &noop_provider,
                                    .scope = {.name = ""}};
 
-static otelc_tracer *find_or_add(otelc_tracer_provider *p,
-                                 otelc_tracer **list,
+static otelc_tracer *find_or_add(otelc_tracer_provider *p, otelc_tracer **list,
                                  const otelc_scope_info *scope) {
   for (otelc_tracer *t = *list; t; t = t->next)
     if (scope_eq(t->scope.name, scope->name) &&
@@ -304,8 +289,8 @@ otelc_status otelc_tracer_provider_force_flush(otelc_tracer_provider *p,
   uint64_t deadline = deadline_after(timeout_ms);
   otelc_status rc = OTELC_OK;
   for (size_t i = 0; i < p->n_procs; i++)
-    rc = worse(rc, otelc_span_processor_force_flush(p->procs[i],
-                                                    ms_left(deadline)));
+    rc = worse(
+        rc, otelc_span_processor_force_flush(p->procs[i], ms_left(deadline)));
   return rc;
 }
 
@@ -319,8 +304,8 @@ otelc_status otelc_tracer_provider_shutdown(otelc_tracer_provider *p,
   uint64_t deadline = deadline_after(timeout_ms);
   otelc_status rc = OTELC_OK;
   for (size_t i = 0; i < p->n_procs; i++)
-    rc = worse(rc, otelc_span_processor_shutdown(p->procs[i],
-                                                 ms_left(deadline)));
+    rc = worse(rc,
+               otelc_span_processor_shutdown(p->procs[i], ms_left(deadline)));
   return rc;
 }
 
