@@ -21,6 +21,8 @@ packages=(
   libcurl4-openssl-dev zlib1g-dev nodejs npm libnats-dev openssl
   # the Prometheus endpoint, and Prometheus/promtool that scrape and lint it
   libmicrohttpd-dev prometheus
+  # the curl command the Prometheus tests scrape and query with
+  curl
 )
 
 # A package counts as present when dpkg has it installed, or, for tools
