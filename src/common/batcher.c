@@ -112,6 +112,18 @@ static void await_next_batch(otelc__batcher *b) {
     sched_yield();
 }
 
+/* The queue counts a slot as soon as a producer claims it, a moment
+ * before the item is written into it. When a full batch is counted, wait
+ * for the last of its slots to be filled, so that the batch leaves whole
+ * instead of split in two. A claimed slot is always filled (its producer
+ * is between two stores, and a fork rebuilds the queue), so the wait is
+ * short unless that producer was preempted; it is bounded all the same. */
+static void await_claimed(otelc__batcher *b) {
+  uint64_t until = otelc__mono_ns() + 100000000ull;
+  while (!batch_ready(b) && otelc__mono_ns() < until)
+    sched_yield();
+}
+
 /* One round of the worker with b->mu held: export what is due. Returns
  * false when there was nothing to do. */
 static bool worker_export(otelc__batcher *b, uint64_t now, uint64_t *next) {
@@ -121,6 +133,8 @@ static bool worker_export(otelc__batcher *b, uint64_t now, uint64_t *next) {
     return false;
   uint64_t target = b->flush_req;
   pthread_mutex_unlock(&b->mu);
+  if (!flush && n >= b->o.max_export_batch_size)
+    await_claimed(b);
   pthread_mutex_lock(&b->export_mu);
   size_t taken = 0;
   if (flush) {
@@ -280,6 +294,8 @@ otelc_status otelc__batcher_tick(otelc__batcher *b) {
   uint64_t before = atomic_load(&b->failed);
   uint64_t delay = (uint64_t)b->o.schedule_delay_ms * 1000000ull;
   if (n >= b->o.max_export_batch_size || (n > 0 && now >= b->next_export)) {
+    if (n >= b->o.max_export_batch_size)
+      await_claimed(b);
     export_batch(b, b->o.export_timeout_ms);
     b->next_export = otelc__mono_ns() + delay;
   } else if (n == 0) {
