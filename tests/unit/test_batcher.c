@@ -46,7 +46,9 @@ static otelc_status rec_flush(void *exporter, uint32_t timeout_ms) {
   return OTELC_OK;
 }
 
-static void rec_free(void *exporter) { (void)exporter; }
+static void rec_free(void *exporter) {
+  (void)exporter;
+}
 static void rec_release(void *const *items, size_t n) {
   (void)items;
   (void)n;
@@ -92,8 +94,8 @@ static owner *make(bool manual) {
                             .schedule_delay_ms = 60000,
                             .export_timeout_ms = 1000,
                             .manual_tick = manual};
-  assert_int_equal(
-      otelc__batcher_init(&o->b, o, &o->shut, &kOps, &g_rec, &bo), OTELC_OK);
+  assert_int_equal(otelc__batcher_init(&o->b, o, &o->shut, &kOps, &g_rec, &bo),
+                   OTELC_OK);
   return o;
 }
 
