@@ -134,6 +134,14 @@ typedef struct otelc__sattr {
   size_t vlen;
   uint64_t word;            /* as in otelc__mattr, for the copy */
   const otelc_value *value; /* the stored copy */
+  /* Pointers that name this key and string value for as long as the
+   * series lives: the first caller's, when they point into memory that
+   * never changes (see common/immutable.h), else the copies'. A caller
+   * passing the same pointer (and string length field) passes the same
+   * bytes, with no need to compare them. */
+  const char *key_id;
+  const char *str_id;
+  size_t str_id_len; /* the otelc_value.len that goes with str_id */
 } otelc__sattr;
 
 /* Hash and measure @p a into @p x. */

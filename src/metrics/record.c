@@ -256,25 +256,115 @@ record_miss(otelc__inst *in, otelc__mstore *st, otelc__num v,
     otelc__mattrs_done(&m);
 }
 
-void otelc__record(otelc__inst *in, otelc__num v, const otelc_attr *attrs,
-                   size_t n) {
+/* Whether @p a is passed through the identity pointers of stored
+ * attribute @p y with the same scalar: equal without reading any
+ * string. False means "not shown equal this way", not "different". */
+static inline bool same_by_identity(const otelc_attr *a,
+                                    const otelc__sattr *y) {
+  if (a->key != y->key_id || (uint32_t)a->value.type != y->type)
+    return false;
+  switch (a->value.type) {
+  case OTELC_VALUE_STRING:
+    return a->value.u.str == y->str_id && a->value.len == y->str_id_len;
+  case OTELC_VALUE_INT:
+    return (uint64_t)a->value.u.i == y->word;
+  case OTELC_VALUE_DOUBLE:
+    return otelc__dbits(a->value.u.d) == y->word;
+  default:
+    return false;
+  }
+}
+
+/* The cache-hit path's lookup: the series cached for @p attrs when all
+ * of them are passed through its identity pointers. Makes no call, so
+ * that the common measurement needs no stack frame. */
+static inline otelc__series *
+cached_by_identity(const otelc__mstore *st, const otelc_attr *attrs, size_t n) {
+  lcache_entry *c = tls_lcache;
+  if (OTELC__UNLIKELY(!c))
+    return NULL;
+  lcache_entry *e = lcache_slot(c, st);
+  if (e->store_id != st->id || e->attrs != attrs || e->n != n)
+    return NULL;
+  /* An entry is only made for a series holding exactly n attributes. */
+  otelc__series *s = e->s;
+  for (size_t k = 0; k < n; k++)
+    if (!same_by_identity(&attrs[k], &s->match[k]))
+      return NULL;
+  return s;
+}
+
+/* Everything but a cache hit by identity on a one-store instrument. */
+static __attribute__((noinline)) void
+record_slow(otelc__inst *in, otelc__num v, const otelc_attr *attrs, size_t n) {
   if (!provider_ok(in->prov))
     return;
   if (OTELC__UNLIKELY(n && !attrs))
     n = 0;
   otelc__mstore *st = in->stores[0];
-  if (OTELC__UNLIKELY(in->n_stores != 1 || st->filter)) {
+  if (in->n_stores != 1 || st->filter) {
     record_general(in, v, attrs, n);
     return;
   }
   otelc__series *s = cached(st, attrs, n);
-  if (OTELC__UNLIKELY(!s)) {
+  if (!s) {
     record_miss(in, st, v, attrs, n);
     return;
   }
   apply(st, s, v);
   if (OTELC__UNLIKELY(exemplars_possible(in)))
     offer_cached(in, v, attrs, n, s);
+}
+
+/* A cache hit that is not a plain int64 sum, or may make an exemplar. */
+static __attribute__((noinline)) void
+record_hit(otelc__inst *in, otelc__mstore *st, otelc__series *s, otelc__num v,
+           const otelc_attr *attrs, size_t n) {
+  apply(st, s, v);
+  if (OTELC__UNLIKELY(exemplars_possible(in)))
+    offer_cached(in, v, attrs, n, s);
+}
+
+/* An int64 sum whose series has per-thread stripes, or whose first
+ * compare-and-swap lost (nothing was added yet). */
+static __attribute__((noinline)) void
+sum_add_slow(otelc__mstore *st, otelc__series *s, int64_t v) {
+  otelc__sum_add_i(st, s, v);
+  otelc__series_mark(s);
+}
+
+/* Every measurement of a synchronous instrument comes here. The common
+ * one (one store, a cache hit by identity, an int64 sum, no exemplar) is
+ * handled inline without a call; everything else is a tail call. */
+void otelc__record(otelc__inst *in, otelc__num v, const otelc_attr *attrs,
+                   size_t n) {
+  otelc_meter_provider *p = in->prov;
+  otelc__mstore *st = in->stores[0];
+  otelc__series *s;
+  if (OTELC__UNLIKELY(
+          atomic_load_explicit(&p->shut, memory_order_relaxed) ||
+          atomic_load_explicit(&p->fork_gen, memory_order_relaxed) !=
+              atomic_load_explicit(&otelc__fork_generation,
+                                   memory_order_relaxed) ||
+          in->n_stores != 1 || st->filter ||
+          !(s = cached_by_identity(st, attrs, n)))) {
+    record_slow(in, v, attrs, n);
+    return;
+  }
+  if (OTELC__UNLIKELY(st->agg != OTELC__AGG_SUM || st->is_double ||
+                      exemplars_possible(in))) {
+    record_hit(in, st, s, v, attrs, n);
+    return;
+  }
+  _Atomic int64_t *c = otelc__series_cell(s);
+  int64_t old = atomic_load_explicit(c, memory_order_relaxed);
+  if (OTELC__UNLIKELY(atomic_load_explicit(&s->stripes, memory_order_acquire) ||
+                      !atomic_compare_exchange_strong(
+                          c, &old, (int64_t)((uint64_t)old + (uint64_t)v.i)))) {
+    sum_add_slow(st, s, v.i);
+    return;
+  }
+  otelc__series_mark(s);
 }
 
 /* ------------------------------------------------------ value checks -- */

@@ -7,6 +7,8 @@
 #include "metrics/exemplar.h"
 #include "metrics/store.h"
 
+#include "common/immutable.h"
+
 __thread uint32_t otelc__stripe_tls __attribute__((tls_model("initial-exec")));
 
 static _Atomic uint32_t next_stripe;
@@ -185,6 +187,18 @@ static otelc__series *series_new(otelc__mstore *st, const otelc__mattrs *m,
                   : x->word;
     y->nul_free = x->type == OTELC_VALUE_STRING &&
                   !memchr(attrs[pos].value.u.str, '\0', x->vlen);
+    const otelc_attr *a = x->src;
+    y->key_id =
+        a->key && otelc__immutable(a->key, x->klen + 1u) ? a->key : y->key;
+    y->str_id = NULL;
+    if (x->type == OTELC_VALUE_STRING) {
+      const char *str = a->value.u.str;
+      bool fixed =
+          str && otelc__immutable(str, a->value.len == OTELC_NTS ? x->vlen + 1u
+                                                                 : x->vlen);
+      y->str_id = fixed ? str : attrs[pos].value.u.str;
+      y->str_id_len = fixed ? a->value.len : attrs[pos].value.len;
+    }
   }
   if (order != order_buf)
     otelc__free(order);
@@ -199,6 +213,23 @@ static otelc__series *series_new(otelc__mstore *st, const otelc__mattrs *m,
   s->attrs = attrs;
   s->start_ns = otelc_time_now();
   return s;
+}
+
+/* A NUL-terminated string is compared with strncmp over the stored
+ * length plus its terminator, which checks the length and the bytes in
+ * one pass without reading past either string. */
+bool otelc__attr_key_same(const char *k, const otelc__sattr *y) {
+  return k && strncmp(k, y->key, (size_t)y->klen + 1) == 0;
+}
+
+bool otelc__attr_str_same(const otelc_value *v, const otelc__sattr *y) {
+  const char *str = v->u.str;
+  const char *ys = (const char *)(uintptr_t)y->word;
+  if (!str)
+    return y->vlen == 0;
+  if (v->len == OTELC_NTS)
+    return y->nul_free && strncmp(str, ys, y->vlen + 1) == 0;
+  return v->len == y->vlen && otelc__bytes_eq(str, ys, y->vlen);
 }
 
 static void series_free(const otelc__mstore *st, otelc__series *s) {

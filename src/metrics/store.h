@@ -47,28 +47,27 @@ static inline otelc__series *otelc__store_find(otelc__mstore *st,
   }
 }
 
+/* The byte comparisons behind otelc__attr_verify, for a key or string
+ * value passed through another pointer than the series' identity one. */
+bool otelc__attr_key_same(const char *k, const otelc__sattr *y);
+bool otelc__attr_str_same(const otelc_value *v, const otelc__sattr *y);
+
 /* Whether the caller's attribute @p a equals stored attribute @p y,
- * without hashing (the lookup cache's check). A NUL-terminated string
- * is compared with strncmp over the stored length plus its terminator,
- * which checks the length and the bytes in one pass without reading
- * past either string. Other value types than scalars and strings give
- * false (the caller takes the slow path). */
+ * without hashing (the lookup cache's check). A key or string passed
+ * through the series' identity pointer (see otelc__sattr) is equal
+ * without reading it; another pointer is compared byte by byte. Other
+ * value types than scalars and strings give false (the caller takes the
+ * slow path). */
 static inline bool otelc__attr_verify(const otelc_attr *a,
                                       const otelc__sattr *y) {
-  const char *k = a->key;
-  if (OTELC__UNLIKELY(!k) || (uint32_t)a->value.type != y->type ||
-      strncmp(k, y->key, (size_t)y->klen + 1) != 0)
+  if (OTELC__UNLIKELY(a->key != y->key_id) && !otelc__attr_key_same(a->key, y))
+    return false;
+  if ((uint32_t)a->value.type != y->type)
     return false;
   switch (a->value.type) {
-  case OTELC_VALUE_STRING: {
-    const char *str = a->value.u.str;
-    const char *ys = (const char *)(uintptr_t)y->word;
-    if (OTELC__UNLIKELY(!str))
-      return y->vlen == 0;
-    if (a->value.len == OTELC_NTS)
-      return y->nul_free && strncmp(str, ys, y->vlen + 1) == 0;
-    return a->value.len == y->vlen && otelc__bytes_eq(str, ys, y->vlen);
-  }
+  case OTELC_VALUE_STRING:
+    return (a->value.u.str == y->str_id && a->value.len == y->str_id_len) ||
+           otelc__attr_str_same(&a->value, y);
   case OTELC_VALUE_INT:
     return (uint64_t)a->value.u.i == y->word;
   case OTELC_VALUE_BOOL:

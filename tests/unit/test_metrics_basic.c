@@ -291,6 +291,44 @@ static void test_reused_array_changed_in_place(void **state) {
   mfix_free(&f);
 }
 
+/* Keys and strings in the program's read-only memory are recognised by
+ * their address on a cache hit; that must never merge different values
+ * or split equal ones. */
+static void test_identity_of_constant_strings(void **state) {
+  (void)state;
+  mfix f;
+  mfix_init(&f);
+  otelc_counter *c = otelc_meter_counter(f.meter, "id", NULL);
+  static const char get[] = "GET", post[] = "POST", getx[] = "GETX";
+  otelc_attr a[1] = {OTELC_STRN("m", getx, 3)}; /* "GET" */
+  otelc_counter_add(c, 1, a, 1);
+  a[0].value.len = 4; /* same pointer, longer: "GETX" */
+  otelc_counter_add(c, 16, a, 1);
+  a[0].value.len = 3;
+  otelc_counter_add(c, 1, a, 1);
+  a[0] = (otelc_attr)OTELC_STR("m", get); /* the same bytes elsewhere */
+  otelc_counter_add(c, 4, a, 1);
+  a[0].value.u.str = post; /* another constant, same array */
+  otelc_counter_add(c, 2, a, 1);
+  a[0].value.u.str = get; /* back to the first */
+  otelc_counter_add(c, 8, a, 1);
+  a[0] = (otelc_attr)OTELC_STRN("m", getx, 4);
+  otelc_counter_add(c, 16, a, 1);
+  char *key = strdup("m"), *val = strdup("GET"); /* copies, not constants */
+  assert_non_null(key);
+  assert_non_null(val);
+  a[0] = (otelc_attr)OTELC_STR(key, val);
+  otelc_counter_add(c, 32, a, 1);
+  mfix_collect(&f);
+  assert_int_equal(mc_count(&f.c, "id"), 3);
+  assert_int_equal(mc_get(&f.c, "id", "m=GET")->i, 1 + 1 + 4 + 8 + 32);
+  assert_int_equal(mc_get(&f.c, "id", "m=POST")->i, 2);
+  assert_int_equal(mc_get(&f.c, "id", "m=GETX")->i, 32);
+  free(key);
+  free(val);
+  mfix_free(&f);
+}
+
 static void test_many_attributes(void **state) {
   (void)state;
   mfix f;
@@ -463,6 +501,7 @@ int main(void) {
       cmocka_unit_test(test_gauge_last_value),
       cmocka_unit_test(test_attribute_order_and_duplicates),
       cmocka_unit_test(test_reused_array_changed_in_place),
+      cmocka_unit_test(test_identity_of_constant_strings),
       cmocka_unit_test(test_many_attributes),
       cmocka_unit_test(test_scopes_group_metrics),
       cmocka_unit_test(test_shutdown_stops_recording),
