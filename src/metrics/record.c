@@ -325,11 +325,18 @@ record_hit(otelc__inst *in, otelc__mstore *st, otelc__series *s, otelc__num v,
     offer_cached(in, v, attrs, n, s);
 }
 
-/* An int64 sum whose series has per-thread stripes, or whose first
- * compare-and-swap lost (nothing was added yet). */
+/* An int64 sum whose series has per-thread stripes, or whose
+ * compare-and-swap lost to another thread (nothing was added yet: the
+ * loss counts towards giving the series stripes). */
 static __attribute__((noinline)) void
 sum_add_slow(otelc__mstore *st, otelc__series *s, int64_t v) {
-  otelc__sum_add_i(st, s, v);
+  otelc__stripes *sp = atomic_load_explicit(&s->stripes, memory_order_acquire);
+  if (!sp) {
+    otelc__series_contended(st, s);
+    atomic_fetch_add((_Atomic int64_t *)otelc__series_cell(s), v);
+  } else {
+    atomic_fetch_add((_Atomic int64_t *)otelc__stripe_cell(st, sp), v);
+  }
   otelc__series_mark(s);
 }
 
