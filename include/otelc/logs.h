@@ -192,6 +192,7 @@ typedef struct otelc_log_processor_stats {
 
 OTELC_API void otelc_log_processor_get_stats(const otelc_log_processor *p,
                                              otelc_log_processor_stats *out);
+/** @brief As otelc_span_processor_force_flush, for log records. */
 OTELC_API otelc_status otelc_log_processor_force_flush(otelc_log_processor *p,
                                                        uint32_t timeout_ms);
 OTELC_API otelc_status otelc_log_processor_shutdown(otelc_log_processor *p,
@@ -269,6 +270,9 @@ OTELC_API otelc_status otelc_logger_provider_new(
 OTELC_API otelc_status otelc_logger_provider_new_from_env(
     const char *default_exporter, otelc_logger_provider **out);
 
+/** @brief Flush every processor, bounded by @p timeout_ms in all.
+ *  Thread-safe. @return OTELC_OK, OTELC_ERR_TIMEOUT, OTELC_ERR_EXPORT (an
+ *  export failed), OTELC_ERR_SHUTDOWN. */
 OTELC_API otelc_status
 otelc_logger_provider_force_flush(otelc_logger_provider *p, uint32_t timeout_ms);
 /** @brief Flush and shut down every processor, bounded by @p timeout_ms;

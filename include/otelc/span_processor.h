@@ -215,7 +215,11 @@ typedef struct otelc_span_processor_stats {
 OTELC_API void otelc_span_processor_get_stats(const otelc_span_processor *p,
                                               otelc_span_processor_stats *out);
 
-/** @brief Flush, bounded by @p timeout_ms. Thread-safe. */
+/** @brief Export what the processor holds and flush its exporter, bounded
+ *  by @p timeout_ms. Thread-safe.
+ *  @return OTELC_OK; OTELC_ERR_TIMEOUT when time ran out; OTELC_ERR_EXPORT
+ *  when an export made by this flush failed (the spans are counted in
+ *  export_failed); the exporter's own flush status otherwise. */
 OTELC_API otelc_status
 otelc_span_processor_force_flush(otelc_span_processor *p, uint32_t timeout_ms);
 

@@ -137,9 +137,12 @@ static bool worker_export(otelc__batcher *b, uint64_t now, uint64_t *next) {
     await_claimed(b);
   pthread_mutex_lock(&b->export_mu);
   size_t taken = 0;
+  otelc_status outcome = OTELC_OK;
   if (flush) {
+    uint64_t failed = atomic_load(&b->failed);
     drain(b, otelc__mono_ns() + (uint64_t)b->o.export_timeout_ms * 1000000ull);
-    b->ops->flush(b->exporter, b->o.export_timeout_ms);
+    otelc_status st = b->ops->flush(b->exporter, b->o.export_timeout_ms);
+    outcome = atomic_load(&b->failed) != failed ? OTELC_ERR_EXPORT : st;
   } else {
     taken = export_batch(b, b->o.export_timeout_ms);
   }
@@ -149,6 +152,7 @@ static bool worker_export(otelc__batcher *b, uint64_t now, uint64_t *next) {
   pthread_mutex_lock(&b->mu);
   if (flush) {
     b->flush_done = target;
+    b->flush_outcome = outcome;
     atomic_store(&b->flush_pending, b->flush_req != b->flush_done);
     pthread_cond_broadcast(&b->done);
   }
@@ -267,8 +271,11 @@ otelc_status otelc__batcher_flush(otelc__batcher *b, uint32_t ms) {
   uint64_t deadline = otelc__mono_ns() + (uint64_t)ms * 1000000ull;
   if (b->o.manual_tick) {
     /* The caller's thread does the work, bounded by the deadline. */
+    uint64_t failed = atomic_load(&b->failed);
     otelc_status st = drain_then(b, deadline, b->ops->flush);
-    return queued(b) ? OTELC_ERR_TIMEOUT : st;
+    if (queued(b))
+      return OTELC_ERR_TIMEOUT;
+    return atomic_load(&b->failed) != failed ? OTELC_ERR_EXPORT : st;
   }
   if (b->fork_gen != atomic_load(&otelc__fork_generation))
     otelc__batcher_restart_after_fork(b);
@@ -279,9 +286,12 @@ otelc_status otelc__batcher_flush(otelc__batcher *b, uint32_t ms) {
   while (b->flush_done < mine && !b->worker_exited &&
          otelc__mono_ns() < deadline)
     timed_wait(&b->done, &b->mu, deadline);
-  bool ok = b->flush_done >= mine;
+  /* The outcome of the round that covered this request (a later one
+   * when several flushes overlap). */
+  otelc_status st =
+      b->flush_done >= mine ? b->flush_outcome : OTELC_ERR_TIMEOUT;
   pthread_mutex_unlock(&b->mu);
-  return ok ? OTELC_OK : OTELC_ERR_TIMEOUT;
+  return st;
 }
 
 otelc_status otelc__batcher_tick(otelc__batcher *b) {

@@ -96,6 +96,9 @@ typedef struct otelc__batcher {
   void *hold_arg;
   bool fork_locked_export; /* fork_prepare took export_mu */
   uint64_t flush_req, flush_done;
+  /* Of the last flush round: OTELC_ERR_EXPORT when an export failed,
+   * else what the exporter's flush returned. */
+  otelc_status flush_outcome;
   _Atomic bool flush_pending; /* flush_req != flush_done, without mu */
   uint64_t stop_deadline;     /* monotonic ns */
   uint64_t next_export;       /* monotonic ns, manual mode */
@@ -184,6 +187,9 @@ static inline void otelc__batcher_push(otelc__batcher *b, void *item) {
   }
 }
 
+/* Export everything queued and flush the exporter, bounded by @p timeout_ms:
+ * OTELC_ERR_TIMEOUT when time ran out, OTELC_ERR_EXPORT when an export of
+ * the round failed, else what the exporter's flush returned. */
 otelc_status otelc__batcher_flush(otelc__batcher *b, uint32_t timeout_ms);
 /* Manual mode: export a batch when one is full or the delay has passed.
  * OTELC_ERR_EXPORT when an export failed. */

@@ -220,6 +220,9 @@ static void test_failed_exports_are_counted(void **state) {
   setup s;
   setup_batch(&s, counting_exporter(c), NULL);
   make_spans(s.tracer, 7);
+  /* The flush says the export failed. */
+  assert_int_equal(otelc_tracer_provider_force_flush(s.tp, 10000), OTELC_ERR_EXPORT);
+  /* A flush with nothing to export is fine again. */
   assert_int_equal(otelc_tracer_provider_force_flush(s.tp, 10000), OTELC_OK);
   otelc_span_processor_stats st;
   otelc_span_processor_get_stats(s.proc, &st);
