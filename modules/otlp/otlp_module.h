@@ -1,10 +1,10 @@
 /*
  * Private to libotelc_otlp: the exporter's configuration and the pure
  * functions it is built from (URL rules, header lists, response readers,
- * retry policy). Not installed. The cmocka test of this directory's
- * functions (tests/integration/otlp/test_otlp_http_unit.c) links the
+ * retry policy). Not installed. The cmocka tests of this directory's
+ * functions (tests/integration/otlp/test_otlp_*_unit.c) link the
  * module's object library, so everything declared here is reachable from
- * it while staying hidden in the shared library.
+ * them while staying hidden in the shared library.
  */
 #ifndef OTELC_MODULES_OTLP_MODULE_H
 #define OTELC_MODULES_OTLP_MODULE_H
