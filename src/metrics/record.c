@@ -270,6 +270,8 @@ static inline bool same_by_identity(const otelc_attr *a,
     return (uint64_t)a->value.u.i == y->word;
   case OTELC_VALUE_DOUBLE:
     return otelc__dbits(a->value.u.d) == y->word;
+  case OTELC_VALUE_BOOL:
+    return (a->value.u.b ? 1u : 0u) == y->word;
   default:
     return false;
   }
