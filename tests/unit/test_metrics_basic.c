@@ -324,6 +324,21 @@ static void test_identity_of_constant_strings(void **state) {
   assert_int_equal(mc_get(&f.c, "id", "m=GET")->i, 1 + 1 + 4 + 8 + 32);
   assert_int_equal(mc_get(&f.c, "id", "m=POST")->i, 2);
   assert_int_equal(mc_get(&f.c, "id", "m=GETX")->i, 32);
+  /* Scalars changed in place in the same array. */
+  otelc_counter *flag = otelc_meter_counter(f.meter, "flag", NULL);
+  otelc_attr b[2] = {OTELC_BOOL("ok", true), OTELC_DOUBLE("ratio", 0.5)};
+  otelc_counter_add(flag, 1, b, 2);
+  b[0].value.u.b = false;
+  otelc_counter_add(flag, 2, b, 2);
+  b[0].value.u.b = true;
+  otelc_counter_add(flag, 4, b, 2);
+  b[1].value.u.d = 0.25;
+  otelc_counter_add(flag, 8, b, 2);
+  mfix_collect(&f);
+  assert_int_equal(mc_count(&f.c, "flag"), 3);
+  assert_int_equal(mc_get(&f.c, "flag", "ok=true,ratio=0.5")->i, 5);
+  assert_int_equal(mc_get(&f.c, "flag", "ok=false,ratio=0.5")->i, 2);
+  assert_int_equal(mc_get(&f.c, "flag", "ok=true,ratio=0.25")->i, 8);
   free(key);
   free(val);
   mfix_free(&f);
