@@ -365,13 +365,23 @@ void otelc__record(otelc__inst *in, otelc__num v, const otelc_attr *attrs,
     record_hit(in, st, s, v, attrs, n);
     return;
   }
-  _Atomic int64_t *c = otelc__series_cell(s);
-  int64_t old = atomic_load_explicit(c, memory_order_relaxed);
-  if (OTELC__UNLIKELY(atomic_load_explicit(&s->stripes, memory_order_acquire) ||
-                      !atomic_compare_exchange_strong(
-                          c, &old, (int64_t)((uint64_t)old + (uint64_t)v.i)))) {
-    sum_add_slow(st, s, v.i);
-    return;
+  otelc__stripes *sp = atomic_load_explicit(&s->stripes, memory_order_acquire);
+  if (OTELC__LIKELY(!sp)) {
+    _Atomic int64_t *c = otelc__series_cell(s);
+    int64_t old = atomic_load_explicit(c, memory_order_relaxed);
+    if (OTELC__UNLIKELY(!atomic_compare_exchange_strong(
+            c, &old, (int64_t)((uint64_t)old + (uint64_t)v.i)))) {
+      sum_add_slow(st, s, v.i);
+      return;
+    }
+  } else {
+    /* Threads that fought over this series add to their own stripe. */
+    uint32_t t = otelc__stripe_tls;
+    if (OTELC__UNLIKELY(t == 0)) {
+      sum_add_slow(st, s, v.i);
+      return;
+    }
+    atomic_fetch_add((_Atomic int64_t *)otelc__stripe_at(st, sp, t), v.i);
   }
   otelc__series_mark(s);
 }

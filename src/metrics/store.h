@@ -107,13 +107,19 @@ static inline otelc__series *otelc__store_series(otelc__mstore *st,
 extern __thread uint32_t otelc__stripe_tls
     __attribute__((tls_model("initial-exec")));
 
+/* The cell of stripe number @p t (a thread's otelc__stripe_tls). */
+static inline void *otelc__stripe_at(const otelc__mstore *st,
+                                     otelc__stripes *sp, uint32_t t) {
+  return (char *)sp + OTELC__STRIPES_HDR +
+         (size_t)(t & sp->mask) * st->cell_size;
+}
+
 static inline void *otelc__stripe_cell(const otelc__mstore *st,
                                        otelc__stripes *sp) {
   uint32_t t = otelc__stripe_tls;
   if (OTELC__UNLIKELY(t == 0))
     t = otelc__thread_stripe();
-  return (char *)sp + OTELC__STRIPES_HDR +
-         (size_t)(t & sp->mask) * st->cell_size;
+  return otelc__stripe_at(st, sp, t);
 }
 
 /* Mark @p s as having a measurement (read by collection). */
