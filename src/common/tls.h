@@ -18,7 +18,7 @@ typedef struct otelc__tls {
   uint64_t rng[4];
   unsigned rng_generation; /* fork generation the generator was seeded in */
   uint32_t cache_count;
-  struct otelc_span *cache_head; /* free spans kept by this thread */
+  struct otelc_span *cache_head;  /* free spans kept by this thread */
   struct otelc__ctx_stack *stack; /* active contexts, allocated on use */
   void *blocks[2];                /* free small blocks, by size class */
   uint16_t n_blocks[2];
@@ -27,6 +27,14 @@ typedef struct otelc__tls {
 
 extern __thread otelc__tls otelc__tls_data
     __attribute__((tls_model("initial-exec")));
+
+/* How many contexts this thread has attached: the first member of its
+ * context stack (context.c asserts the layout). 0 means no current span,
+ * which lets hot paths skip looking for one. */
+static inline uint32_t otelc__ctx_depth(void) {
+  const uint32_t *depth = (const uint32_t *)(const void *)otelc__tls_data.stack;
+  return depth ? *depth : 0;
+}
 
 /* Thread-exit cleanup: each callback runs once per exiting thread that
  * called otelc__tls_register(). Register callbacks at most once each. */

@@ -1,4 +1,6 @@
 /* The per-thread stack of active contexts, and context values. */
+#include <stddef.h>
+
 #include "common/blocks.h"
 #include "common/tls.h"
 #include "propagation/propagation_internal.h"
@@ -17,8 +19,8 @@ struct otelc_context {
 #define STACK_MAX 256
 
 typedef struct frame {
-  otelc_span *span;    /* span activated directly (referenced) */
-  otelc_context *ctx;  /* or context activated (referenced) */
+  otelc_span *span;   /* span activated directly (referenced) */
+  otelc_context *ctx; /* or context activated (referenced) */
   uint32_t check;
 } frame;
 
@@ -29,6 +31,8 @@ typedef struct otelc__ctx_stack {
   uint32_t serial;
   frame frames[STACK_MAX];
 } stack;
+_Static_assert(offsetof(stack, depth) == 0,
+               "otelc__ctx_depth reads the depth as the stack's first member");
 
 static void pop(stack *st);
 
@@ -43,10 +47,14 @@ static void stack_exit(otelc__tls *t) {
 }
 
 static pthread_once_t stack_once = PTHREAD_ONCE_INIT;
-static void stack_init(void) { otelc__tls_on_exit(stack_exit); }
+static void stack_init(void) {
+  otelc__tls_on_exit(stack_exit);
+}
 
 /* The calling thread's stack, or NULL if it has none (nothing active). */
-static inline stack *get_stack(void) { return otelc__tls_data.stack; }
+static inline stack *get_stack(void) {
+  return otelc__tls_data.stack;
+}
 
 static stack *make_stack(void) {
   otelc__tls *t = &otelc__tls_data;
@@ -188,7 +196,8 @@ otelc_context *otelc__context_derive(const otelc_context *base,
     c->tracestate = otelc__tstate_ref(base->tracestate);
   }
   c->baggage = otelc_baggage_ref(set_baggage ? baggage
-                                             : base ? base->baggage : NULL);
+                                 : base      ? base->baggage
+                                             : NULL);
   return c;
 }
 
@@ -217,8 +226,8 @@ const otelc_baggage *otelc_baggage_current(void) {
 
 void otelc__context_view(const otelc_context *ctx, otelc__ctx_view *out) {
   otelc__parent par;
-  bool has = ctx ? otelc__context_parent(ctx, &par)
-                 : otelc__current_parent(&par);
+  bool has =
+      ctx ? otelc__context_parent(ctx, &par) : otelc__current_parent(&par);
   out->has_sc = has && otelc_span_context_is_valid(&par.sc);
   if (out->has_sc) {
     out->sc = par.sc;
@@ -298,7 +307,8 @@ static otelc_scope push(otelc_span *span, otelc_context *ctx) {
 otelc_scope otelc_context_attach(otelc_context *ctx) {
   /* A NULL context is activated as an empty one: nothing is current
    * until it is detached. */
-  otelc_context *held = ctx ? otelc_context_ref(ctx) : (otelc_context *)&empty_ctx;
+  otelc_context *held =
+      ctx ? otelc_context_ref(ctx) : (otelc_context *)&empty_ctx;
   otelc_scope sc = push(NULL, held);
   if (sc.check == 0)
     otelc_context_release(held);

@@ -57,7 +57,7 @@ static inline bool provider_ok(otelc_meter_provider *p) {
 static inline bool exemplars_possible(const otelc__inst *in) {
   return OTELC__UNLIKELY(in->exemplars) &&
          (in->exemplar_filter == OTELC_EXEMPLAR_FILTER_ALWAYS_ON ||
-          otelc__tls_data.stack != NULL);
+          otelc__ctx_depth() != 0);
 }
 
 /* Whether the current span lets a measurement become an exemplar. */
