@@ -3,6 +3,7 @@
  * built by index while they may still move, and turned into pointers at
  * the end. */
 #include "metrics/exemplar.h"
+#include "metrics/pcell.h"
 #include "metrics/store.h"
 
 /* Index stored in a pointer field until the arrays stop moving. */
@@ -57,10 +58,14 @@ static otelc__num read_sum(const otelc__mstore *st, otelc__series *s,
     v.d = otelc__bitsd(b);
     for (uint32_t i = 0; sp && i <= sp->mask; i++)
       v.d += otelc__bitsd(read_cell(stripe_cell_at(st, sp, i), reset));
+    if (st->pcells)
+      v.d += otelc__pcells_sum_d(s);
   } else {
     uint64_t sum = b;
     for (uint32_t i = 0; sp && i <= sp->mask; i++)
       sum += read_cell(stripe_cell_at(st, sp, i), reset);
+    if (st->pcells)
+      sum += otelc__pcells_sum_i(st, s);
     v.i = (int64_t)sum;
   }
   return v;
@@ -104,6 +109,8 @@ static void read_hist(ctx *c, const otelc__mstore *st, otelc__series *s,
   otelc__stripes *sp = atomic_load(&s->stripes);
   for (uint32_t i = 0; sp && i <= sp->mask; i++)
     merge_hist(st, stripe_cell_at(st, sp, i), pt, counts, st->delta);
+  if (st->pcells)
+    otelc__pcells_merge_hist(st, s, pt, counts);
   pt->has_sum = !can_be_negative(st->inst->kind);
   if (!pt->has_sum)
     pt->sum = 0;

@@ -77,6 +77,7 @@ typedef struct otelc__stream {
 
 struct otelc__stripes;
 struct otelc__reservoir;
+struct otelc__pcell;
 
 /* One attribute set of one store and its aggregation cell. The cell
  * follows the header at OTELC__SERIES_HDR (its own cache lines). */
@@ -101,6 +102,9 @@ typedef struct otelc__series {
   otelc__num obs, prev;
   bool has_prev;
   otelc__arena arena; /* attribute copies that did not fit the block */
+  /* Cells owned by one thread each (see pcell.h), newest first. */
+  _Atomic(struct otelc__pcell *) pcells;
+  _Atomic uint32_t n_pcells;
 } otelc__series;
 
 #define OTELC__SERIES_HDR ((sizeof(otelc__series) + 63u) & ~(size_t)63u)
@@ -156,6 +160,7 @@ typedef struct otelc__mstore {
   bool is_double; /* sums and last values hold doubles */
   bool record_min_max;
   uint32_t cell_size; /* multiple of 64 */
+  bool pcells;        /* threads get cells of their own (see pcell.h) */
   const otelc__filter *filter;
   const double *bounds;
   uint32_t n_bounds;
@@ -386,6 +391,9 @@ void otelc__store_sweep(otelc__mstore *st, uint64_t gen);
 void otelc__store_after_fork(otelc__mstore *st);
 /* Reset a cell to empty. The cell is not in use yet. */
 void otelc__cell_init(const otelc__mstore *st, void *cell);
+/* Stripes a hot series gets: twice the processors, a power of two, at
+ * most 64. */
+uint32_t otelc__stripe_count(void);
 /* Stripe index of the calling thread (never 0), assigned on first use. */
 uint32_t otelc__thread_stripe(void);
 

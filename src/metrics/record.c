@@ -7,18 +7,27 @@
 
 #include "common/tls.h"
 #include "metrics/exemplar.h"
+#include "metrics/pcell.h"
 #include "metrics/store.h"
 
-/* Update the cell of @p s with @p v (in the instrument's type) and mark
- * the series as measured. */
-static inline void apply(otelc__mstore *st, otelc__series *s, otelc__num v) {
+/* Update the cell of @p s with @p v (in the instrument's type), through
+ * the calling thread's own cell @p pc when it has one, and mark the
+ * series as measured. */
+static inline void apply(otelc__mstore *st, otelc__series *s, otelc__pcell *pc,
+                         otelc__num v) {
   if (OTELC__LIKELY(st->agg == OTELC__AGG_SUM)) {
     if (!st->is_double) {
-      otelc__sum_add_i(st, s, v.i);
+      if (pc)
+        otelc__pcell_add_i(pc, v.i);
+      else
+        otelc__sum_add_i(st, s, v.i);
     } else {
       if (OTELC__UNLIKELY(!isfinite(v.d)))
         return;
-      otelc__sum_add_d(st, s, v.d);
+      if (pc)
+        otelc__pcell_add_d(pc, v.d);
+      else
+        otelc__sum_add_d(st, s, v.d);
     }
   } else {
     double d = st->is_double ? v.d : (double)v.i;
@@ -29,7 +38,11 @@ static inline void apply(otelc__mstore *st, otelc__series *s, otelc__num v) {
     case OTELC__AGG_HIST:
       if (OTELC__UNLIKELY(isnan(d)))
         return;
-      otelc__hist_add(st, s, d);
+      if (pc)
+        otelc__pcell_hist_add(pc, otelc__bucket_of(st->bounds, st->n_bounds, d),
+                              d);
+      else
+        otelc__hist_add(st, s, d);
       break;
     default:
       if (!isfinite(d))
@@ -84,17 +97,33 @@ typedef struct lcache_entry {
   const otelc_attr *attrs;
   size_t n;
   otelc__series *s;
+  otelc__pcell *pc; /* this thread's own cell of s, or NULL */
 } lcache_entry;
 
 #define LCACHE_SIZE 64
 
+/* Bound handles find the thread's own cell of their series here,
+ * direct-mapped by the series' address; (store id, series) is unique
+ * for the life of the process, since series live as long as their
+ * store. Allocated with the lookup cache. */
+typedef struct bcache_entry {
+  uint64_t store_id;
+  const otelc__series *s;
+  otelc__pcell *pc; /* NULL: the series' shared cell */
+} bcache_entry;
+
+#define BCACHE_SIZE 64
+
 static __thread lcache_entry *tls_lcache
+    __attribute__((tls_model("initial-exec")));
+static __thread bcache_entry *tls_bcache
     __attribute__((tls_model("initial-exec")));
 
 static void lcache_exit(otelc__tls *t) {
   (void)t;
   otelc__free(tls_lcache);
   tls_lcache = NULL;
+  tls_bcache = NULL;
 }
 
 static pthread_once_t lcache_once = PTHREAD_ONCE_INIT;
@@ -105,10 +134,12 @@ static void lcache_init(void) {
 /* The calling thread's cache, made on first use (NULL without memory). */
 static lcache_entry *lcache_make(void) {
   pthread_once(&lcache_once, lcache_init);
-  lcache_entry *c = otelc__calloc(LCACHE_SIZE, sizeof *c);
+  lcache_entry *c = otelc__calloc(1, LCACHE_SIZE * sizeof *c +
+                                         BCACHE_SIZE * sizeof(bcache_entry));
   if (!c)
     return NULL;
   tls_lcache = c;
+  tls_bcache = (bcache_entry *)(void *)(c + LCACHE_SIZE);
   otelc__tls *t = &otelc__tls_data;
   if (!t->registered)
     otelc__tls_register(t);
@@ -150,24 +181,30 @@ static void offer_one(otelc__inst *in, otelc__mstore *st, otelc__series *s,
 
 #define MAX_STORES_ON_STACK 8
 
-/* The cached series of store @p st for @p attrs, or NULL. */
+/* The cached series of store @p st for @p attrs, or NULL; *pc receives
+ * the thread's own cell of it (or NULL). */
 static inline otelc__series *cached(const otelc__mstore *st,
-                                    const otelc_attr *attrs, size_t n) {
+                                    const otelc_attr *attrs, size_t n,
+                                    otelc__pcell **pc) {
   lcache_entry *c = tls_lcache;
   if (OTELC__LIKELY(c != NULL)) {
     lcache_entry *e = lcache_slot(c, st);
     if (e->store_id == st->id && e->attrs == attrs && e->n == n &&
-        otelc__series_verify(e->s, attrs, n))
+        otelc__series_verify(e->s, attrs, n)) {
+      *pc = e->pc;
       return e->s;
+    }
   }
   return NULL;
 }
 
 /* The series of store @p st for @p attrs, hashed into @p m (prepared by
  * the caller), remembered in the lookup cache when the store keeps every
- * attribute. */
+ * attribute, with the thread's own cell of it (*pc, or NULL: series
+ * found without the cache use their shared cell). */
 static otelc__series *lookup(otelc__mstore *st, const otelc_attr *attrs,
-                             size_t n, otelc__mattrs *m) {
+                             size_t n, otelc__mattrs *m, otelc__pcell **pc) {
+  *pc = NULL;
   if (st->filter) {
     otelc__mattrs_filter(m, st->filter);
     return otelc__store_series(st, m, m->f_idx, m->f_n, m->f_hash);
@@ -181,6 +218,7 @@ static otelc__series *lookup(otelc__mstore *st, const otelc_attr *attrs,
     e->attrs = attrs;
     e->n = n;
     e->s = s;
+    e->pc = *pc = otelc__pcell_get(st, s);
   }
   return s;
 }
@@ -222,14 +260,15 @@ static __attribute__((noinline)) void record_general(otelc__inst *in,
     ex = false;
   for (uint32_t k = 0; k < in->n_stores; k++) {
     otelc__mstore *st = in->stores[k];
-    otelc__series *s = st->filter ? NULL : cached(st, attrs, n);
+    otelc__pcell *pc = NULL;
+    otelc__series *s = st->filter ? NULL : cached(st, attrs, n, &pc);
     if (!s) {
       if (!prepared && !otelc__mattrs_init(&m, attrs, n))
         break;
       prepared = true;
-      s = lookup(st, attrs, n, &m);
+      s = lookup(st, attrs, n, &m, &pc);
     }
-    apply(st, s, v);
+    apply(st, s, pc, v);
     if (ex)
       series[k] = s;
   }
@@ -248,8 +287,9 @@ record_miss(otelc__inst *in, otelc__mstore *st, otelc__num v,
   otelc__mattrs m;
   if (!otelc__mattrs_init(&m, attrs, n))
     return;
-  otelc__series *s = lookup(st, attrs, n, &m);
-  apply(st, s, v);
+  otelc__pcell *pc;
+  otelc__series *s = lookup(st, attrs, n, &m, &pc);
+  apply(st, s, pc, v);
   if (exemplars_possible(in))
     offer_all(in, v, attrs, n, &s, &m, true); /* releases m */
   else
@@ -277,10 +317,10 @@ static inline bool same_by_identity(const otelc_attr *a,
   }
 }
 
-/* The cache-hit path's lookup: the series cached for @p attrs when all
- * of them are passed through its identity pointers. Makes no call, so
- * that the common measurement needs no stack frame. */
-static inline otelc__series *
+/* The cache-hit path's lookup: the cache entry of @p attrs when all of
+ * them are passed through its series' identity pointers. Makes no call,
+ * so that the common measurement needs no stack frame. */
+static inline const lcache_entry *
 cached_by_identity(const otelc__mstore *st, const otelc_attr *attrs, size_t n) {
   lcache_entry *c = tls_lcache;
   if (OTELC__UNLIKELY(!c))
@@ -289,11 +329,11 @@ cached_by_identity(const otelc__mstore *st, const otelc_attr *attrs, size_t n) {
   if (e->store_id != st->id || e->attrs != attrs || e->n != n)
     return NULL;
   /* An entry is only made for a series holding exactly n attributes. */
-  otelc__series *s = e->s;
+  const otelc__sattr *y = e->s->match;
   for (size_t k = 0; k < n; k++)
-    if (!same_by_identity(&attrs[k], &s->match[k]))
+    if (!same_by_identity(&attrs[k], &y[k]))
       return NULL;
-  return s;
+  return e;
 }
 
 /* Everything but a cache hit by identity on a one-store instrument. */
@@ -308,21 +348,23 @@ record_slow(otelc__inst *in, otelc__num v, const otelc_attr *attrs, size_t n) {
     record_general(in, v, attrs, n);
     return;
   }
-  otelc__series *s = cached(st, attrs, n);
+  otelc__pcell *pc = NULL;
+  otelc__series *s = cached(st, attrs, n, &pc);
   if (!s) {
     record_miss(in, st, v, attrs, n);
     return;
   }
-  apply(st, s, v);
+  apply(st, s, pc, v);
   if (OTELC__UNLIKELY(exemplars_possible(in)))
     offer_cached(in, v, attrs, n, s);
 }
 
 /* A cache hit that is not a plain int64 sum, or may make an exemplar. */
 static __attribute__((noinline)) void
-record_hit(otelc__inst *in, otelc__mstore *st, otelc__series *s, otelc__num v,
-           const otelc_attr *attrs, size_t n) {
-  apply(st, s, v);
+record_hit(otelc__inst *in, otelc__mstore *st, const lcache_entry *e,
+           otelc__num v, const otelc_attr *attrs, size_t n) {
+  otelc__series *s = e->s;
+  apply(st, s, e->pc, v);
   if (OTELC__UNLIKELY(exemplars_possible(in)))
     offer_cached(in, v, attrs, n, s);
 }
@@ -349,20 +391,27 @@ void otelc__record(otelc__inst *in, otelc__num v, const otelc_attr *attrs,
                    size_t n) {
   otelc_meter_provider *p = in->prov;
   otelc__mstore *st = in->stores[0];
-  otelc__series *s;
+  const lcache_entry *e;
   if (OTELC__UNLIKELY(
           atomic_load_explicit(&p->shut, memory_order_relaxed) ||
           atomic_load_explicit(&p->fork_gen, memory_order_relaxed) !=
               atomic_load_explicit(&otelc__fork_generation,
                                    memory_order_relaxed) ||
           in->n_stores != 1 || st->filter ||
-          !(s = cached_by_identity(st, attrs, n)))) {
+          !(e = cached_by_identity(st, attrs, n)))) {
     record_slow(in, v, attrs, n);
     return;
   }
   if (OTELC__UNLIKELY(st->agg != OTELC__AGG_SUM || st->is_double ||
                       exemplars_possible(in))) {
-    record_hit(in, st, s, v, attrs, n);
+    record_hit(in, st, e, v, attrs, n);
+    return;
+  }
+  otelc__series *s = e->s;
+  if (OTELC__LIKELY(e->pc != NULL)) {
+    /* The thread's own cell: no locked instruction. */
+    otelc__pcell_add_i(e->pc, v.i);
+    otelc__series_mark(s);
     return;
   }
   otelc__stripes *sp = atomic_load_explicit(&s->stripes, memory_order_acquire);
@@ -638,13 +687,36 @@ static void bound_exemplars(otelc_bound *b, otelc__num v, double d) {
   }
 }
 
+/* The calling thread's own cell of a bound target, found and remembered
+ * (NULL: use the shared cell). */
+static __attribute__((noinline)) otelc__pcell *
+bound_pcell_slow(const otelc__bound_target *t) {
+  if (!t->st->pcells || (!tls_bcache && !lcache_make()))
+    return NULL;
+  bcache_entry *e = &tls_bcache[((uintptr_t)t->s >> 6) & (BCACHE_SIZE - 1)];
+  e->store_id = t->st->id;
+  e->s = t->s;
+  e->pc = otelc__pcell_get(t->st, t->s);
+  return e->pc;
+}
+
+static inline otelc__pcell *bound_pcell(const otelc__bound_target *t) {
+  bcache_entry *c = tls_bcache;
+  if (OTELC__LIKELY(c != NULL)) {
+    const bcache_entry *e = &c[((uintptr_t)t->s >> 6) & (BCACHE_SIZE - 1)];
+    if (OTELC__LIKELY(e->s == t->s && e->store_id == t->st->id))
+      return e->pc;
+  }
+  return bound_pcell_slow(t);
+}
+
 static void bound_apply(otelc_bound *b, otelc__num v) {
   otelc__inst *in = b->in;
   if (OTELC__UNLIKELY(!provider_ok(in->prov)))
     return;
   double d = as_double(in, v);
   for (uint32_t k = 0; k < b->n; k++)
-    apply(b->t[k].st, b->t[k].s, v);
+    apply(b->t[k].st, b->t[k].s, bound_pcell(&b->t[k]), v);
   if (OTELC__UNLIKELY(b->exemplars) && exemplars_possible(in))
     bound_exemplars(b, v, d);
 }
@@ -664,7 +736,11 @@ void otelc_bound_add(otelc_bound *b, int64_t value) {
             atomic_load_explicit(&p->fork_gen, memory_order_relaxed) ==
                 atomic_load_explicit(&otelc__fork_generation,
                                      memory_order_relaxed))) {
-      otelc__sum_add_i(b->t[0].st, b->t[0].s, value);
+      otelc__pcell *pc = bound_pcell(&b->t[0]);
+      if (OTELC__LIKELY(pc != NULL))
+        otelc__pcell_add_i(pc, value);
+      else
+        otelc__sum_add_i(b->t[0].st, b->t[0].s, value);
       otelc__series_mark(b->t[0].s);
       if (OTELC__UNLIKELY(b->exemplars) && exemplars_possible(b->in))
         bound_exemplars(b, (otelc__num){.i = value}, (double)value);

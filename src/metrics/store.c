@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "metrics/exemplar.h"
+#include "metrics/pcell.h"
 #include "metrics/store.h"
 
 #include "common/immutable.h"
@@ -24,7 +25,7 @@ uint32_t otelc__thread_stripe(void) {
 
 /* Stripes per hot series: twice the processors (fewer collisions between
  * threads), a power of two, at most 64. */
-static uint32_t stripe_count(void) {
+uint32_t otelc__stripe_count(void) {
   static _Atomic uint32_t cached;
   uint32_t n = atomic_load_explicit(&cached, memory_order_relaxed);
   if (n)
@@ -94,7 +95,7 @@ void otelc__series_contended(otelc__mstore *st, otelc__series *s) {
   if (atomic_fetch_add_explicit(&s->contention, 1, memory_order_relaxed) + 1 !=
       STRIPE_AFTER)
     return;
-  uint32_t n = stripe_count();
+  uint32_t n = otelc__stripe_count();
   if (n <= 1 || (st->agg != OTELC__AGG_SUM && st->agg != OTELC__AGG_HIST))
     return;
   size_t size = OTELC__STRIPES_HDR + (size_t)n * st->cell_size;
@@ -240,6 +241,7 @@ static void series_free(const otelc__mstore *st, otelc__series *s) {
   otelc__stripes *sp = atomic_load(&s->stripes);
   if (sp)
     stripes_free(st, sp);
+  otelc__pcells_free(s);
   otelc__reservoir_free(atomic_load(&s->res));
   otelc__arena_reset(&s->arena, NULL, 0);
   otelc__free(s);
@@ -474,6 +476,7 @@ otelc__mstore *otelc__store_new(otelc__inst *in, const otelc__stream *stream,
     cell = sizeof(otelc__exph_cell);
   }
   st->cell_size = (uint32_t)round64(cell);
+  st->pcells = otelc__pcell_applies(st);
   resolve_reservoir(st, stream);
   st->exemplars = !st->is_async &&
                   in->exemplar_filter != OTELC_EXEMPLAR_FILTER_ALWAYS_OFF &&
@@ -526,6 +529,7 @@ static void unlock_cells(const otelc__mstore *st, otelc__series *s) {
                                         (size_t)i * st->cell_size),
                    0);
   }
+  otelc__pcells_after_fork(s);
   otelc__reservoir_after_fork(atomic_load(&s->res));
 }
 
