@@ -721,37 +721,44 @@ static void bound_apply(otelc_bound *b, otelc__num v) {
     bound_exemplars(b, v, d);
 }
 
-void otelc_bound_add(otelc_bound *b, int64_t value) {
-  if (OTELC__UNLIKELY(!b))
-    return;
-  if (OTELC__LIKELY(b->fast)) {
-    /* One int64 sum: the common bound counter. */
-    if (OTELC__UNLIKELY(value < 0) && b->monotonic) {
-      negative(b->in);
-      return;
-    }
-    otelc_meter_provider *p = b->in->prov;
-    if (OTELC__LIKELY(
-            !atomic_load_explicit(&p->shut, memory_order_relaxed) &&
-            atomic_load_explicit(&p->fork_gen, memory_order_relaxed) ==
-                atomic_load_explicit(&otelc__fork_generation,
-                                     memory_order_relaxed))) {
-      otelc__pcell *pc = bound_pcell(&b->t[0]);
-      if (OTELC__LIKELY(pc != NULL))
-        otelc__pcell_add_i(pc, value);
-      else
-        otelc__sum_add_i(b->t[0].st, b->t[0].s, value);
-      otelc__series_mark(b->t[0].s);
-      if (OTELC__UNLIKELY(b->exemplars) && exemplars_possible(b->in))
-        bound_exemplars(b, (otelc__num){.i = value}, (double)value);
-      return;
-    }
-  }
+/* Every bound add but the common one. */
+static __attribute__((noinline)) void bound_add_slow(otelc_bound *b,
+                                                     int64_t value) {
   if (OTELC__UNLIKELY(!b->n))
     return;
   otelc__num v = from_int(b->in, value);
   if (counter_ok(b->in, v))
     bound_apply(b, v);
+}
+
+void otelc_bound_add(otelc_bound *b, int64_t value) {
+  if (OTELC__UNLIKELY(!b))
+    return;
+  /* The common bound counter: one int64 sum, added to the thread's own
+   * cell with no call, so that it needs no stack frame; anything else
+   * (a first use on this thread, a negative value, exemplars, shutdown
+   * or fork) is a tail call. */
+  if (OTELC__LIKELY(b->fast) && (value >= 0 || !b->monotonic)) {
+    const otelc__bound_target *t = &b->t[0];
+    otelc_meter_provider *p = b->in->prov;
+    const bcache_entry *c = tls_bcache;
+    if (OTELC__LIKELY(
+            c != NULL &&
+            !atomic_load_explicit(&p->shut, memory_order_relaxed) &&
+            atomic_load_explicit(&p->fork_gen, memory_order_relaxed) ==
+                atomic_load_explicit(&otelc__fork_generation,
+                                     memory_order_relaxed))) {
+      const bcache_entry *e = &c[((uintptr_t)t->s >> 6) & (BCACHE_SIZE - 1)];
+      if (OTELC__LIKELY(e->s == t->s && e->store_id == t->st->id &&
+                        e->pc != NULL &&
+                        !(b->exemplars && exemplars_possible(b->in)))) {
+        otelc__pcell_add_i(e->pc, value);
+        otelc__series_mark(t->s);
+        return;
+      }
+    }
+  }
+  bound_add_slow(b, value);
 }
 
 void otelc_bound_add_double(otelc_bound *b, double value) {

@@ -204,10 +204,21 @@ static void test_negative_counter_adds(void **state) {
   otelc_up_down_counter_add(u, -4, NULL, 0);
   assert_int_equal(test_diag_seen.count, 0);
   test_diag_release();
+  /* Bound int64 handles: the counter's refuses (already warned about
+   * it), the up-down counter's takes it, on a warm handle too. */
+  otelc_bound *bc = otelc_counter_bind(c, NULL, 0);
+  otelc_bound *bu = otelc_up_down_counter_bind(u, NULL, 0);
+  for (int i = 0; i < 2; i++) {
+    otelc_bound_add(bc, 10);
+    otelc_bound_add(bc, -7);
+    otelc_bound_add(bu, -6);
+  }
+  otelc_bound_free(bc);
+  otelc_bound_free(bu);
   mfix_collect(&f);
-  assert_int_equal(mc_get(&f.c, "c", "")->i, 5);
+  assert_int_equal(mc_get(&f.c, "c", "")->i, 5 + 20);
   assert_true(mc_get(&f.c, "d", "")->d == 0.5);
-  assert_int_equal(mc_get(&f.c, "u", "")->i, -4);
+  assert_int_equal(mc_get(&f.c, "u", "")->i, -4 - 12);
   mfix_free(&f);
 }
 
