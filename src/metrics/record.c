@@ -402,11 +402,20 @@ void otelc__record(otelc__inst *in, otelc__num v, const otelc_attr *attrs,
     record_slow(in, v, attrs, n);
     return;
   }
-  if (OTELC__UNLIKELY(st->agg != OTELC__AGG_SUM || st->is_double ||
-                      exemplars_possible(in))) {
-    record_hit(in, st, e, v, attrs, n);
+  if (OTELC__UNLIKELY(exemplars_possible(in)))
+    goto hit;
+  if (st->agg == OTELC__AGG_HIST && e->pc) {
+    /* A histogram into the thread's own cell. */
+    double d = st->is_double ? v.d : (double)v.i;
+    if (OTELC__LIKELY(!isnan(d))) {
+      otelc__pcell_hist_add(e->pc,
+                            otelc__bucket_of(st->bounds, st->n_bounds, d), d);
+      otelc__series_mark(e->s);
+    }
     return;
   }
+  if (OTELC__UNLIKELY(st->agg != OTELC__AGG_SUM || st->is_double))
+    goto hit;
   otelc__series *s = e->s;
   if (OTELC__LIKELY(e->pc != NULL)) {
     /* The thread's own cell: no locked instruction. */
@@ -433,6 +442,9 @@ void otelc__record(otelc__inst *in, otelc__num v, const otelc_attr *attrs,
     atomic_fetch_add((_Atomic int64_t *)otelc__stripe_at(st, sp, t), v.i);
   }
   otelc__series_mark(s);
+  return;
+hit:
+  record_hit(in, st, e, v, attrs, n);
 }
 
 /* ------------------------------------------------------ value checks -- */
