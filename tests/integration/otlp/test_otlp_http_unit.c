@@ -33,16 +33,6 @@
 #include "otelc/sampler.h"
 #include "otlp_unit_fixture.h"
 
-/* How many times @p s is in the captured log. */
-static int log_count(const char *s) {
-  pthread_mutex_lock(&log_mu);
-  int n = 0;
-  for (const char *p = g_log; (p = strstr(p, s)); p += strlen(s))
-    n++;
-  pthread_mutex_unlock(&log_mu);
-  return n;
-}
-
 /* ------------------------------------------------------------------------ */
 /* A scripted HTTP server                                                    */
 /* ------------------------------------------------------------------------ */

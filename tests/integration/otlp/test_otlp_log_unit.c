@@ -28,51 +28,7 @@
 #include "otelc/otelc.h"
 #include "otelc/otlp.h"
 #include "otlp_module.h"
-
-/* ------------------------------------------------------------------------ */
-/* Diagnostics captured                                                      */
-/* ------------------------------------------------------------------------ */
-
-static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
-static char g_log[16384];
-static size_t g_log_len;
-
-static void capture(otelc_log_level level, const char *msg, void *ud) {
-  (void)ud;
-  pthread_mutex_lock(&log_mu);
-  int w = snprintf(g_log + g_log_len, sizeof g_log - g_log_len, "%d %s\n",
-                   (int)level, msg);
-  if (w > 0)
-    g_log_len += (size_t)w < sizeof g_log - g_log_len
-                     ? (size_t)w
-                     : sizeof g_log - g_log_len - 1;
-  pthread_mutex_unlock(&log_mu);
-}
-
-static void log_reset(void) {
-  pthread_mutex_lock(&log_mu);
-  g_log_len = 0;
-  g_log[0] = '\0';
-  pthread_mutex_unlock(&log_mu);
-}
-
-static int log_count(const char *s) {
-  pthread_mutex_lock(&log_mu);
-  int n = 0;
-  for (const char *p = g_log; (p = strstr(p, s)); p += strlen(s))
-    n++;
-  pthread_mutex_unlock(&log_mu);
-  return n;
-}
-
-#define assert_log_count(s, n)                                                 \
-  do {                                                                         \
-    if (log_count(s) != (n)) {                                                 \
-      print_error("want %d of \"%s\" in the log; it holds:\n%s", (n), (s),     \
-                  g_log);                                                      \
-      fail();                                                                  \
-    }                                                                          \
-  } while (0)
+#include "otlp_unit_capture.h"
 
 /* ------------------------------------------------------------------------ */
 /* Environment                                                               */
