@@ -16,6 +16,7 @@
 #include <pthread.h>
 
 #include "common/attrs.h"
+#include "common/hooks.h"
 #include "common/internal.h"
 #include "otelc/logs.h"
 
@@ -107,9 +108,9 @@ otelc_status otelc__log_record_add_attrs(otelc_log_record *r,
 /* ------------------------------------------------- exporters, processors -- */
 
 struct otelc_log_exporter {
-  otelc_log_exporter_ops ops;
-  void *self;
-  _Atomic int shut;
+  otelc__exporter_base base; /* first */
+  otelc_status (*export_logs)(void *self, otelc_log_record *const *records,
+                              size_t n, uint32_t timeout_ms);
 };
 
 otelc_status otelc__log_exporter_export(otelc_log_exporter *e,

@@ -6,19 +6,16 @@
 
 otelc_status otelc_log_exporter_new(const otelc_log_exporter_ops *ops,
                                     void *self, otelc_log_exporter **out) {
-  if (!ops || !ops->export_logs || !out) {
-    if (ops && ops->destroy)
-      ops->destroy(self);
+  if (!ops)
     return OTELC_ERR_INVALID_ARG;
-  }
-  otelc_log_exporter *e = otelc__calloc(1, sizeof *e);
-  if (!e) {
-    if (ops->destroy)
-      ops->destroy(self);
-    return OTELC_ERR_NOMEM;
-  }
-  e->ops = *ops;
-  e->self = self;
+  otelc__hooks hooks = {self, ops->force_flush, ops->shutdown, ops->destroy};
+  otelc_status st = OTELC_OK;
+  otelc_log_exporter *e =
+      otelc__hooks_wrapper_new(sizeof *e, ops->export_logs && out, &hooks, &st);
+  if (!e)
+    return st;
+  e->base.hooks = hooks;
+  e->export_logs = ops->export_logs;
   *out = e;
   return OTELC_OK;
 }
@@ -26,35 +23,24 @@ otelc_status otelc_log_exporter_new(const otelc_log_exporter_ops *ops,
 otelc_status otelc__log_exporter_export(otelc_log_exporter *e,
                                         otelc_log_record *const *records,
                                         size_t n, uint32_t timeout_ms) {
-  if (atomic_load_explicit(&e->shut, memory_order_acquire))
+  if (otelc__exporter_base_is_shut(&e->base))
     return OTELC_ERR_SHUTDOWN;
-  return e->ops.export_logs(e->self, records, n, timeout_ms);
+  return e->export_logs(e->base.hooks.self, records, n, timeout_ms);
 }
 
 otelc_status otelc__log_exporter_flush(otelc_log_exporter *e,
                                        uint32_t timeout_ms) {
-  if (atomic_load(&e->shut))
-    return OTELC_ERR_SHUTDOWN;
-  return e->ops.force_flush ? e->ops.force_flush(e->self, timeout_ms)
-                            : OTELC_OK;
+  return otelc__exporter_base_flush(&e->base, timeout_ms);
 }
 
 otelc_status otelc__log_exporter_shutdown(otelc_log_exporter *e,
                                           uint32_t timeout_ms) {
-  int expected = 0;
-  if (!atomic_compare_exchange_strong(&e->shut, &expected, 1))
-    return OTELC_ERR_SHUTDOWN;
-  return e->ops.shutdown ? e->ops.shutdown(e->self, timeout_ms) : OTELC_OK;
+  return otelc__exporter_base_shutdown(&e->base, timeout_ms);
 }
 
 void otelc_log_exporter_free(otelc_log_exporter *e) {
-  if (!e)
-    return;
-  if (!atomic_load(&e->shut))
-    otelc__log_exporter_shutdown(e, OTELC__LOG_DEFAULT_SHUTDOWN_MS);
-  if (e->ops.destroy)
-    e->ops.destroy(e->self);
-  otelc__free(e);
+  otelc__exporter_base_free(e ? &e->base : NULL,
+                            OTELC__LOG_DEFAULT_SHUTDOWN_MS);
 }
 
 /* --------------------------------------------------- processor common -- */
@@ -107,8 +93,8 @@ void otelc_log_processor_free(otelc_log_processor *p) {
 
 typedef struct custom {
   otelc_log_processor base;
-  otelc_log_processor_ops ops;
-  void *self;
+  otelc__hooks hooks;
+  void (*on_emit)(void *self, otelc_log_record *r, const otelc_context *ctx);
   _Atomic uint64_t received, dropped_shutdown;
 } custom;
 
@@ -118,19 +104,17 @@ static void custom_on_emit(otelc_log_processor *p, otelc_log_record *r,
   atomic_fetch_add_explicit(&c->received, 1, memory_order_relaxed);
   if (atomic_load_explicit(&p->shut, memory_order_relaxed))
     atomic_fetch_add_explicit(&c->dropped_shutdown, 1, memory_order_relaxed);
-  else if (c->ops.on_emit)
-    c->ops.on_emit(c->self, r, ctx);
+  else if (c->on_emit)
+    c->on_emit(c->hooks.self, r, ctx);
   otelc__log_record_unref(r);
 }
 
 static otelc_status custom_flush(otelc_log_processor *p, uint32_t ms) {
-  custom *c = (custom *)p;
-  return c->ops.force_flush ? c->ops.force_flush(c->self, ms) : OTELC_OK;
+  return otelc__hooks_flush(&((custom *)p)->hooks, ms);
 }
 
 static otelc_status custom_shutdown(otelc_log_processor *p, uint32_t ms) {
-  custom *c = (custom *)p;
-  return c->ops.shutdown ? c->ops.shutdown(c->self, ms) : OTELC_OK;
+  return otelc__hooks_shutdown(&((custom *)p)->hooks, ms);
 }
 
 static void custom_stats(const otelc_log_processor *p,
@@ -141,10 +125,8 @@ static void custom_stats(const otelc_log_processor *p,
 }
 
 static void custom_destroy(otelc_log_processor *p) {
-  custom *c = (custom *)p;
-  if (c->ops.destroy)
-    c->ops.destroy(c->self);
-  otelc__free(c);
+  otelc__hooks_destroy(&((custom *)p)->hooks);
+  otelc__free(p);
 }
 
 static const otelc__log_proc_vtbl custom_vt = {
@@ -157,20 +139,16 @@ static const otelc__log_proc_vtbl custom_vt = {
 
 otelc_status otelc_log_processor_new(const otelc_log_processor_ops *ops,
                                      void *self, otelc_log_processor **out) {
-  if (!ops || !out) {
-    if (ops && ops->destroy)
-      ops->destroy(self);
+  if (!ops)
     return OTELC_ERR_INVALID_ARG;
-  }
-  custom *c = otelc__calloc(1, sizeof *c);
-  if (!c) {
-    if (ops->destroy)
-      ops->destroy(self);
-    return OTELC_ERR_NOMEM;
-  }
+  otelc__hooks hooks = {self, ops->force_flush, ops->shutdown, ops->destroy};
+  otelc_status st = OTELC_OK;
+  custom *c = otelc__hooks_wrapper_new(sizeof *c, out != NULL, &hooks, &st);
+  if (!c)
+    return st;
   c->base.vt = &custom_vt;
-  c->ops = *ops;
-  c->self = self;
+  c->hooks = hooks;
+  c->on_emit = ops->on_emit;
   *out = &c->base;
   return OTELC_OK;
 }

@@ -7,19 +7,16 @@
 
 otelc_status otelc_span_exporter_new(const otelc_span_exporter_ops *ops,
                                      void *self, otelc_span_exporter **out) {
-  if (!ops || !ops->export_spans || !out) {
-    if (ops && ops->destroy)
-      ops->destroy(self);
+  if (!ops)
     return OTELC_ERR_INVALID_ARG;
-  }
-  otelc_span_exporter *e = otelc__calloc(1, sizeof *e);
-  if (!e) {
-    if (ops->destroy)
-      ops->destroy(self);
-    return OTELC_ERR_NOMEM;
-  }
-  e->ops = *ops;
-  e->self = self;
+  otelc__hooks hooks = {self, ops->force_flush, ops->shutdown, ops->destroy};
+  otelc_status st = OTELC_OK;
+  otelc_span_exporter *e = otelc__hooks_wrapper_new(
+      sizeof *e, ops->export_spans && out, &hooks, &st);
+  if (!e)
+    return st;
+  e->base.hooks = hooks;
+  e->export_spans = ops->export_spans;
   *out = e;
   return OTELC_OK;
 }
@@ -27,35 +24,23 @@ otelc_status otelc_span_exporter_new(const otelc_span_exporter_ops *ops,
 otelc_status otelc__exporter_export(otelc_span_exporter *e,
                                     otelc_span *const *spans, size_t n,
                                     uint32_t timeout_ms) {
-  if (atomic_load_explicit(&e->shut, memory_order_acquire))
+  if (otelc__exporter_base_is_shut(&e->base))
     return OTELC_ERR_SHUTDOWN;
-  return e->ops.export_spans(e->self, spans, n, timeout_ms);
+  return e->export_spans(e->base.hooks.self, spans, n, timeout_ms);
 }
 
 otelc_status otelc__exporter_flush(otelc_span_exporter *e,
                                    uint32_t timeout_ms) {
-  if (atomic_load(&e->shut))
-    return OTELC_ERR_SHUTDOWN;
-  return e->ops.force_flush ? e->ops.force_flush(e->self, timeout_ms)
-                            : OTELC_OK;
+  return otelc__exporter_base_flush(&e->base, timeout_ms);
 }
 
 otelc_status otelc__exporter_shutdown(otelc_span_exporter *e,
                                       uint32_t timeout_ms) {
-  int expected = 0;
-  if (!atomic_compare_exchange_strong(&e->shut, &expected, 1))
-    return OTELC_ERR_SHUTDOWN;
-  return e->ops.shutdown ? e->ops.shutdown(e->self, timeout_ms) : OTELC_OK;
+  return otelc__exporter_base_shutdown(&e->base, timeout_ms);
 }
 
 void otelc_span_exporter_free(otelc_span_exporter *e) {
-  if (!e)
-    return;
-  if (!atomic_load(&e->shut))
-    otelc__exporter_shutdown(e, DEFAULT_SHUTDOWN_MS);
-  if (e->ops.destroy)
-    e->ops.destroy(e->self);
-  otelc__free(e);
+  otelc__exporter_base_free(e ? &e->base : NULL, DEFAULT_SHUTDOWN_MS);
 }
 
 /* --------------------------------------------------- processor common -- */
@@ -108,62 +93,55 @@ void otelc_span_processor_free(otelc_span_processor *p) {
 
 typedef struct custom {
   otelc_span_processor base;
-  otelc_span_processor_ops ops;
-  void *self;
+  otelc__hooks hooks;
+  void (*on_start)(void *self, otelc_span *span, const otelc_context *parent);
+  void (*on_end)(void *self, otelc_span *span);
 } custom;
 
 static void custom_on_start(otelc_span_processor *p, otelc_span *s,
                             const otelc_context *parent) {
   custom *c = (custom *)p;
-  c->ops.on_start(c->self, s, parent);
+  c->on_start(c->hooks.self, s, parent);
 }
 
 static void custom_on_end(otelc_span_processor *p, otelc_span *s) {
   custom *c = (custom *)p;
-  if (c->ops.on_end && !atomic_load_explicit(&p->shut, memory_order_relaxed))
-    c->ops.on_end(c->self, s);
+  if (c->on_end && !atomic_load_explicit(&p->shut, memory_order_relaxed))
+    c->on_end(c->hooks.self, s);
   otelc__span_unref(s);
 }
 
 static otelc_status custom_flush(otelc_span_processor *p, uint32_t ms) {
-  custom *c = (custom *)p;
-  return c->ops.force_flush ? c->ops.force_flush(c->self, ms) : OTELC_OK;
+  return otelc__hooks_flush(&((custom *)p)->hooks, ms);
 }
 
 static otelc_status custom_shutdown(otelc_span_processor *p, uint32_t ms) {
-  custom *c = (custom *)p;
-  return c->ops.shutdown ? c->ops.shutdown(c->self, ms) : OTELC_OK;
+  return otelc__hooks_shutdown(&((custom *)p)->hooks, ms);
 }
 
 static void custom_destroy(otelc_span_processor *p) {
-  custom *c = (custom *)p;
-  if (c->ops.destroy)
-    c->ops.destroy(c->self);
-  otelc__free(c);
+  otelc__hooks_destroy(&((custom *)p)->hooks);
+  otelc__free(p);
 }
 
 static const otelc__processor_vtbl custom_vt = {
-    custom_on_start, custom_on_end, custom_flush, custom_shutdown,
-    NULL,            NULL,          custom_destroy, NULL};
+    custom_on_start, custom_on_end, custom_flush, custom_shutdown, NULL, NULL,
+    custom_destroy,  NULL};
 
 otelc_status otelc_span_processor_new(const otelc_span_processor_ops *ops,
-                                      void *self,
-                                      otelc_span_processor **out) {
-  if (!ops || !out) {
-    if (ops && ops->destroy)
-      ops->destroy(self);
+                                      void *self, otelc_span_processor **out) {
+  if (!ops)
     return OTELC_ERR_INVALID_ARG;
-  }
-  custom *c = otelc__calloc(1, sizeof *c);
-  if (!c) {
-    if (ops->destroy)
-      ops->destroy(self);
-    return OTELC_ERR_NOMEM;
-  }
+  otelc__hooks hooks = {self, ops->force_flush, ops->shutdown, ops->destroy};
+  otelc_status st = OTELC_OK;
+  custom *c = otelc__hooks_wrapper_new(sizeof *c, out != NULL, &hooks, &st);
+  if (!c)
+    return st;
   c->base.vt = &custom_vt;
   c->base.wants_on_start = ops->on_start != NULL;
-  c->ops = *ops;
-  c->self = self;
+  c->hooks = hooks;
+  c->on_start = ops->on_start;
+  c->on_end = ops->on_end;
   *out = &c->base;
   return OTELC_OK;
 }
@@ -182,14 +160,13 @@ static void simple_on_end(otelc_span_processor *p, otelc_span *s) {
   if (s->flags & OTELC__SPAN_SAMPLED) {
     atomic_fetch_add_explicit(&sp->received, 1, memory_order_relaxed);
     if (atomic_load_explicit(&p->shut, memory_order_acquire)) {
-      atomic_fetch_add_explicit(&sp->dropped_shutdown, 1,
-                                memory_order_relaxed);
+      atomic_fetch_add_explicit(&sp->dropped_shutdown, 1, memory_order_relaxed);
     } else {
       pthread_mutex_lock(&sp->mu);
       otelc_status st = otelc__exporter_export(sp->exporter, &s, 1, 30000);
       pthread_mutex_unlock(&sp->mu);
-      atomic_fetch_add_explicit(st == OTELC_OK ? &sp->exported : &sp->failed,
-                                1, memory_order_relaxed);
+      atomic_fetch_add_explicit(st == OTELC_OK ? &sp->exported : &sp->failed, 1,
+                                memory_order_relaxed);
     }
   }
   otelc__span_unref(s);
@@ -228,7 +205,7 @@ static void simple_destroy(otelc_span_processor *p) {
 }
 
 static const otelc__processor_vtbl simple_vt = {
-    NULL, simple_on_end, simple_flush, simple_shutdown,
+    NULL, simple_on_end, simple_flush,   simple_shutdown,
     NULL, simple_stats,  simple_destroy, "simple_span_processor"};
 
 otelc_status otelc_simple_span_processor_new(otelc_span_exporter *exporter,

@@ -9,6 +9,7 @@
 #include <pthread.h>
 
 #include "common/attrs.h"
+#include "common/hooks.h"
 #include "common/internal.h"
 #include "common/tls.h"
 #include "otelc/sampler.h"
@@ -142,9 +143,9 @@ otelc_sampling_result otelc__sample(const otelc_sampler *s,
 /* --------------------------------------------------- exporters, procs -- */
 
 struct otelc_span_exporter {
-  otelc_span_exporter_ops ops;
-  void *self;
-  _Atomic int shut;
+  otelc__exporter_base base; /* first */
+  otelc_status (*export_spans)(void *self, otelc_span *const *spans, size_t n,
+                               uint32_t timeout_ms);
 };
 
 otelc_status otelc__exporter_export(otelc_span_exporter *e,

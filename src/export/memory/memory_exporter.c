@@ -15,7 +15,8 @@ static otelc_status mem_export(void *self, otelc_span *const *spans, size_t n,
 /* The memory state behind an exporter handle, or NULL when @p e is not a
  * memory exporter. */
 static memory *of(otelc_span_exporter *e) {
-  return e && e->ops.export_spans == mem_export ? (memory *)e->self : NULL;
+  return e && e->export_spans == mem_export ? (memory *)e->base.hooks.self
+                                            : NULL;
 }
 
 static otelc_status mem_export(void *self, otelc_span *const *spans, size_t n,

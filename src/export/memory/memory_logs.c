@@ -15,7 +15,8 @@ static otelc_status mem_export(void *self, otelc_log_record *const *records,
 
 /* The state behind @p e, or NULL when it is not a memory exporter. */
 static memory *of(otelc_log_exporter *e) {
-  return e && e->ops.export_logs == mem_export ? (memory *)e->self : NULL;
+  return e && e->export_logs == mem_export ? (memory *)e->base.hooks.self
+                                           : NULL;
 }
 
 static otelc_status mem_export(void *self, otelc_log_record *const *records,
