@@ -34,3 +34,17 @@ void otelc__exporter_base_free(otelc__exporter_base *b, uint32_t shutdown_ms) {
   otelc__hooks_destroy(&b->hooks);
   otelc__free(b);
 }
+
+otelc_status otelc__exporter_base_flush_cb(void *exporter,
+                                           uint32_t timeout_ms) {
+  return otelc__exporter_base_flush(exporter, timeout_ms);
+}
+
+otelc_status otelc__exporter_base_shutdown_cb(void *exporter,
+                                              uint32_t timeout_ms) {
+  return otelc__exporter_base_shutdown(exporter, timeout_ms);
+}
+
+void otelc__exporter_base_free_cb(void *exporter) {
+  otelc__exporter_base_free(exporter, OTELC__EXPORTER_FREE_SHUTDOWN_MS);
+}

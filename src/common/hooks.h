@@ -62,4 +62,13 @@ otelc_status otelc__exporter_base_shutdown(otelc__exporter_base *b,
  * and free the handle. NULL is ignored. */
 void otelc__exporter_base_free(otelc__exporter_base *b, uint32_t shutdown_ms);
 
+/* The same, as the batch engine's untyped exporter callbacks, for any
+ * handle that starts with an otelc__exporter_base (the free shuts down
+ * within OTELC__EXPORTER_FREE_SHUTDOWN_MS). */
+#define OTELC__EXPORTER_FREE_SHUTDOWN_MS 5000u
+otelc_status otelc__exporter_base_flush_cb(void *exporter, uint32_t timeout_ms);
+otelc_status otelc__exporter_base_shutdown_cb(void *exporter,
+                                              uint32_t timeout_ms);
+void otelc__exporter_base_free_cb(void *exporter);
+
 #endif /* OTELC_SRC_COMMON_HOOKS_H */

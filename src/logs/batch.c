@@ -20,18 +20,6 @@ static otelc_status log_export(void *exporter, void *const *items, size_t n,
                                     n, timeout_ms);
 }
 
-static otelc_status log_flush(void *exporter, uint32_t timeout_ms) {
-  return otelc__log_exporter_flush(exporter, timeout_ms);
-}
-
-static otelc_status log_shutdown(void *exporter, uint32_t timeout_ms) {
-  return otelc__log_exporter_shutdown(exporter, timeout_ms);
-}
-
-static void log_exporter_free(void *exporter) {
-  otelc_log_exporter_free(exporter);
-}
-
 static void log_release(void *const *items, size_t n) {
   otelc_log_record *const *recs = (otelc_log_record *const *)items;
   /* Releasing touches the first cache line of each record, usually in the
@@ -48,9 +36,9 @@ static void log_release(void *const *items, size_t n) {
 
 static const otelc__batcher_ops log_ops = {
     .export_items = log_export,
-    .flush = log_flush,
-    .shutdown = log_shutdown,
-    .free_exporter = log_exporter_free,
+    .flush = otelc__exporter_base_flush_cb,
+    .shutdown = otelc__exporter_base_shutdown_cb,
+    .free_exporter = otelc__exporter_base_free_cb,
     .release = log_release,
     .full_warning = "log record queue full (%u); records are being dropped",
     .abandoned_warning = "log exporter did not finish within %u ms; abandoned",

@@ -40,7 +40,7 @@ otelc_status otelc__log_exporter_shutdown(otelc_log_exporter *e,
 
 void otelc_log_exporter_free(otelc_log_exporter *e) {
   otelc__exporter_base_free(e ? &e->base : NULL,
-                            OTELC__LOG_DEFAULT_SHUTDOWN_MS);
+                            OTELC__EXPORTER_FREE_SHUTDOWN_MS);
 }
 
 /* --------------------------------------------------- processor common -- */

@@ -20,18 +20,6 @@ static otelc_status span_export(void *exporter, void *const *items, size_t n,
                                 timeout_ms);
 }
 
-static otelc_status span_flush(void *exporter, uint32_t timeout_ms) {
-  return otelc__exporter_flush(exporter, timeout_ms);
-}
-
-static otelc_status span_shutdown(void *exporter, uint32_t timeout_ms) {
-  return otelc__exporter_shutdown(exporter, timeout_ms);
-}
-
-static void span_exporter_free(void *exporter) {
-  otelc_span_exporter_free(exporter);
-}
-
 static void span_release(void *const *items, size_t n) {
   otelc_span *const *spans = (otelc_span *const *)items;
   /* Releasing reads and writes the first cache line of each span, which
@@ -49,9 +37,9 @@ static void span_release(void *const *items, size_t n) {
 
 static const otelc__batcher_ops span_ops = {
     .export_items = span_export,
-    .flush = span_flush,
-    .shutdown = span_shutdown,
-    .free_exporter = span_exporter_free,
+    .flush = otelc__exporter_base_flush_cb,
+    .shutdown = otelc__exporter_base_shutdown_cb,
+    .free_exporter = otelc__exporter_base_free_cb,
     .release = span_release,
     .full_warning = "span queue full (%u); spans are being dropped",
     .abandoned_warning = "span exporter did not finish within %u ms; abandoned",

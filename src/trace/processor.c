@@ -40,7 +40,8 @@ otelc_status otelc__exporter_shutdown(otelc_span_exporter *e,
 }
 
 void otelc_span_exporter_free(otelc_span_exporter *e) {
-  otelc__exporter_base_free(e ? &e->base : NULL, DEFAULT_SHUTDOWN_MS);
+  otelc__exporter_base_free(e ? &e->base : NULL,
+                            OTELC__EXPORTER_FREE_SHUTDOWN_MS);
 }
 
 /* --------------------------------------------------- processor common -- */
